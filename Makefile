@@ -1,0 +1,39 @@
+# vaecourse: two commands.
+#   make lab    install into .venv (first time only) and open the course in JupyterLab
+#   make test   install into .venv (first time only) and run every test
+# Also: make explore (the latent explorer as a Voila page), make lint, make bench, make clean.
+
+SHELL := /bin/bash
+VENV ?= .venv
+BIN := $(VENV)/bin
+# The first Python >= 3.11 on the PATH (Keras 3.15 needs 3.11).
+PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
+	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install lab test lint explore bench clean
+
+install: $(INSTALLED)
+
+# Reinstall whenever pyproject.toml (the pinned dependencies) changes.
+$(INSTALLED): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is needed; install it and run make again."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+lab: install
+	cd notebooks && ../$(BIN)/jupyter lab 00_start_here.ipynb
+
+test: install lint
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/python -m ruff check vaecourse tests notebooks bench
+
+bench: install
+	$(BIN)/python bench/train_speed.py
+
+clean:
+	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -1,0 +1,56 @@
+from statistics import NormalDist
+
+import numpy as np
+import pytest
+
+from vaecourse import plots
+from vaecourse.models import build_cvae, build_decoder
+
+
+def test_show_images_draws_one_panel_per_image(mnist):
+    fig = plots.show_images(mnist.x_test[:12], ncols=5, titles=list(range(12)))
+    shown = [ax for ax in fig.axes if ax.images]
+    assert len(fig.axes) == 15 and len(shown) == 12
+    np.testing.assert_array_equal(shown[3].images[0].get_array(), mnist.x_test[3, ..., 0])
+    assert shown[3].get_title() == "3"
+
+
+def test_reconstructions_put_inputs_above_outputs(mnist):
+    x = mnist.x_test[:4]
+    fig = plots.plot_reconstructions(x, 1 - x, n=4)
+    top, bottom = fig.axes[0], fig.axes[4]
+    np.testing.assert_array_equal(top.images[0].get_array(), x[0, ..., 0])
+    np.testing.assert_array_equal(bottom.images[0].get_array(), 1 - x[0, ..., 0])
+
+
+def test_gaussian_grid_spaces_points_by_prior_quantiles():
+    grid = plots.gaussian_grid(5, low=0.1, high=0.9)
+    assert grid.shape == (25, 2)
+    z1 = grid[:5, 0]
+    np.testing.assert_allclose(z1, [NormalDist().inv_cdf(q) for q in (0.1, 0.3, 0.5, 0.7, 0.9)], rtol=1e-6)
+    assert grid[0, 1] > grid[-1, 1]  # top row first
+    np.testing.assert_allclose(z1, -z1[::-1], atol=1e-6)
+
+
+def test_manifold_is_one_canvas_of_decoded_digits():
+    decoder = build_decoder(2, hidden_units=(8,))
+    fig = plots.plot_manifold(decoder, n=6)
+    canvas = fig.axes[0].images[0].get_array()
+    assert canvas.shape == (6 * 28, 6 * 28)
+    first = np.asarray(decoder(plots.gaussian_grid(6)[:1]))[0, ..., 0]
+    np.testing.assert_allclose(canvas[:28, :28], first, rtol=1e-5, atol=1e-6)
+
+
+def test_conditional_manifold_needs_a_label():
+    _, decoder, _ = build_cvae(2, hidden_units=(8,))
+    with pytest.raises(ValueError, match="label"):
+        plots.plot_manifold(decoder, n=3)
+    assert plots.plot_manifold(decoder, n=3, label=7).axes[0].images
+
+
+def test_latent_map_and_history():
+    codes = np.random.default_rng(0).normal(size=(50, 2))
+    fig = plots.plot_latent_map(codes, np.arange(50) % 10)
+    np.testing.assert_allclose(fig.axes[0].collections[0].get_offsets(), codes)
+    fig = plots.plot_history({"loss": [3, 2, 1], "val_loss": [3.5, 2.5, 2]})
+    assert [line.get_label() for line in fig.axes[0].lines] == ["loss", "val_loss"]

@@ -1,0 +1,136 @@
+"""Figures the notebooks use again and again: image grids, latent maps, manifolds, curves.
+
+Each function returns the matplotlib ``Figure`` it drew, so a notebook shows it
+and a test can check what was drawn.
+"""
+
+from statistics import NormalDist
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .data import check_images
+from .models import _check_model, pixel_means
+
+
+def show_images(images, *, ncols=10, titles=None, size=1.0, suptitle=None):
+    """A grid of grey-level images (N, H, W, 1) in [0, 1], ``ncols`` per row."""
+    check_images(images, "images")
+    if not (isinstance(ncols, int) and ncols >= 1):
+        raise ValueError(f"ncols must be a positive integer, got {ncols!r}.")
+    if titles is not None and len(titles) != len(images):
+        raise ValueError(f"titles must have one entry per image ({len(images)}), got {len(titles)}.")
+    nrows = -(-len(images) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * (1.25 if titles else 1)),
+                             squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < len(images):
+            ax.imshow(images[i, ..., 0], cmap="gray_r", vmin=0, vmax=1)
+            if titles is not None:
+                ax.set_title(str(titles[i]), fontsize=8)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reconstructions(originals, reconstructions, *, n=10, labels=("input", "output")):
+    """Originals on the top row, their reconstructions underneath."""
+    check_images(originals, "originals")
+    check_images(reconstructions, "reconstructions")
+    if originals.shape != reconstructions.shape:
+        raise ValueError(f"originals {originals.shape} and reconstructions {reconstructions.shape} "
+                         "must have the same shape.")
+    n = min(n, len(originals))
+    fig, axes = plt.subplots(2, n, figsize=(n, 2.2), squeeze=False)
+    for row, images in enumerate((originals, reconstructions)):
+        for i in range(n):
+            axes[row, i].imshow(images[i, ..., 0], cmap="gray_r", vmin=0, vmax=1)
+            axes[row, i].set_xticks([])
+            axes[row, i].set_yticks([])
+        axes[row, 0].set_ylabel(labels[row])
+    fig.tight_layout()
+    return fig
+
+
+def plot_latent_map(codes, labels, *, ax=None, title="Latent codes of test digits"):
+    """Scatter 2-D latent codes, one colour per digit class."""
+    codes = np.asarray(codes)
+    labels = np.asarray(labels)
+    if codes.ndim != 2 or codes.shape[1] != 2:
+        raise ValueError(f"codes must have shape (N, 2) for a 2-D map, got {codes.shape}.")
+    if labels.shape != (len(codes),):
+        raise ValueError(f"labels must have shape ({len(codes)},), got {labels.shape}.")
+    fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(5.5, 4.5))
+    points = ax.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=6, vmin=-0.5, vmax=9.5)
+    fig.colorbar(points, ax=ax, ticks=range(10), label="digit")
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    ax.set_title(title)
+    return fig
+
+
+def gaussian_grid(n, *, low=0.05, high=0.95):
+    """n x n points of a 2-D latent plane at equally spaced quantiles of N(0, 1).
+
+    Spacing by quantiles (as in Kingma and Welling's manifold figure) puts
+    equal prior probability mass between neighbouring points. Returns an
+    array (n*n, 2), rows from top (high z_2) to bottom.
+    """
+    if not (isinstance(n, int) and n >= 2):
+        raise ValueError(f"n must be an integer >= 2, got {n!r}.")
+    if not 0 < low < high < 1:
+        raise ValueError(f"need 0 < low < high < 1 for quantiles, got low={low!r}, high={high!r}.")
+    values = np.array([NormalDist().inv_cdf(q) for q in np.linspace(low, high, n)], dtype="float32")
+    z1, z2 = np.meshgrid(values, values[::-1])
+    return np.stack([z1.ravel(), z2.ravel()], axis=1)
+
+
+def plot_manifold(decoder, *, n=15, label=None, num_classes=10, title="Decoded latent plane"):
+    """Decode an n x n grid of 2-D latent points (Gaussian quantiles) into one big image.
+
+    For a conditional decoder pass ``label`` (a digit) to draw that class.
+    """
+    _check_model(decoder, "decoder")
+    if decoder.inputs[0].shape[-1] != 2:
+        raise ValueError(f"plot_manifold needs a decoder with a 2-D latent input, "
+                         f"got {decoder.inputs[0].shape[-1]}-D.")
+    conditional = len(decoder.inputs) == 2
+    if conditional and label not in range(num_classes):
+        raise ValueError(f"a conditional decoder needs label in 0..{num_classes - 1}, got {label!r}.")
+    z = gaussian_grid(n)
+    inputs = [z, np.tile(np.eye(num_classes, dtype="float32")[label], (len(z), 1))] if conditional else z
+    images = np.asarray(pixel_means(decoder, decoder(inputs, training=False)))
+    height, width = images.shape[1:3]
+    canvas = images[..., 0].reshape(n, n, height, width).transpose(0, 2, 1, 3).reshape(n * height, n * width)
+    fig, ax = plt.subplots(figsize=(6, 6))
+    ax.imshow(canvas, cmap="gray_r", vmin=0, vmax=1)
+    ticks = np.arange(n) * width + width / 2
+    ax.set_xticks(ticks[::2], [f"{v:.1f}" for v in z[:n, 0][::2]])
+    ax.set_yticks(ticks[::2], [f"{v:.1f}" for v in z[::n, 1][::2]])
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    ax.set_title(title)
+    return fig
+
+
+def plot_history(history, *, keys=None, title="Training"):
+    """Plot the curves of a Keras ``History`` (or its ``.history`` dict) against epochs."""
+    logs = getattr(history, "history", history)
+    if not isinstance(logs, dict) or not logs:
+        raise ValueError("history must be a keras History or a non-empty dict of lists.")
+    keys = keys or [k for k in logs if not k.startswith("val_")]
+    missing = [k for k in keys if k not in logs]
+    if missing:
+        raise ValueError(f"history has no {missing}; it has {sorted(logs)}.")
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for key in keys:
+        epochs = np.arange(1, len(logs[key]) + 1)
+        ax.plot(epochs, logs[key], label=key)
+        if "val_" + key in logs:
+            ax.plot(epochs, logs["val_" + key], "--", label="val_" + key)
+    ax.set_xlabel("epoch")
+    ax.set_title(title)
+    ax.legend()
+    return fig
