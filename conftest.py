@@ -1,8 +1,9 @@
-"""pytest set-up for the notebook regression tests (nbval) run by `make test`."""
+"""pytest set-up for `make test`: unit tests, notebook regression tests (nbval), browser test."""
 
 import os
 
-# Stored notebook outputs were made with the offline subset; tests use it too.
+# Tests never depend on the network, and the stored notebook outputs were made
+# with the offline MNIST subset: use it everywhere.
 os.environ.setdefault("VAECOURSE_MNIST", "subset")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 

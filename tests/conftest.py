@@ -1,12 +1,10 @@
-"""Shared test set-up: offline data, a quiet TensorFlow, a headless matplotlib."""
+"""Fixtures shared by the unit tests (the environment is set in the root conftest.py)."""
 
-import os
+import matplotlib
+import pytest
 
-os.environ.setdefault("VAECOURSE_MNIST", "subset")  # tests never depend on the network
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("MPLBACKEND", "Agg")
-
-import pytest  # noqa: E402
+# Draw off-screen. Set here, not through MPLBACKEND, which the notebook kernels would inherit.
+matplotlib.use("Agg")
 
 
 @pytest.fixture(scope="session")
