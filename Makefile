@@ -30,7 +30,7 @@ test: install lint
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/python -m ruff check vaecourse tests notebooks bench
+	$(BIN)/python -m ruff check vaecourse tests notebooks conftest.py $(wildcard bench)
 
 bench: install
 	$(BIN)/python bench/train_speed.py
