@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install lab test lint explore bench clean
+.PHONY: install lab test lint explore bench pretrained clean
 
 install: $(INSTALLED)
 
@@ -34,6 +34,13 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/train_speed.py
+
+# Re-create the pretrained models shipped in vaecourse/pretrained/ (a few minutes on 2 cores).
+PRETRAIN := $(BIN)/python -m vaecourse.training
+pretrained: install
+	$(PRETRAIN) vae --latent-dim 2 --epochs 100 --source subset --seed 0 --export vaecourse/pretrained/vae2d.keras
+	$(PRETRAIN) cvae --latent-dim 2 --epochs 100 --source subset --seed 0 --export vaecourse/pretrained/cvae2d.keras
+	$(PRETRAIN) ae --latent-dim 2 --epochs 100 --source subset --seed 0 --export vaecourse/pretrained/ae2d.keras
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -6,7 +6,7 @@ One row per bad input: (what is wrong, the call, a pattern the message must matc
 import numpy as np
 import pytest
 
-from vaecourse import data, metrics, models, plots, training
+from vaecourse import data, metrics, models, plots, pretrained, training, widgets
 
 GOOD = np.full((4, 28, 28, 1), 0.5, np.float32)
 
@@ -21,6 +21,14 @@ def _vae():
     if not hasattr(_vae, "cached"):
         _vae.cached = models.build_vae(2, hidden_units=(8,))
     return _vae.cached
+
+
+def _cvae_decoder():
+    return models.build_cvae(2, hidden_units=(8,))[1]
+
+
+def _colour_decoder():
+    return models.build_decoder(2, output_shape=(28, 28, 3), hidden_units=(8,))
 
 
 BAD_INPUTS = [
@@ -72,6 +80,24 @@ BAD_INPUTS = [
     ("latent map of 3-D codes", lambda: plots.plot_latent_map(np.zeros((5, 3)), np.zeros(5)), r"shape \(N, 2\)"),
     ("history without the key", lambda: plots.plot_history({"loss": [1.0]}, keys=["kl"]), r"history has no \['kl'\]"),
     ("negative seed", lambda: training.seed_everything(-1), r"seed must be a non-negative integer"),
+    ("zero epochs", lambda: training.train("vae", epochs=0), r"epochs must be a positive integer"),
+    ("unknown model kind", lambda: training.train("gan"), r"kind must be one of"),
+    ("checkpoint not .keras", lambda: training.train("vae", checkpoint="model.h5"), r"ending in \.keras"),
+    ("resume without checkpoint", lambda: training.train("vae", resume=True), r"resume=True needs a checkpoint"),
+    ("huge learning rate", lambda: training.train("vae", learning_rate=100.0), r"learning_rate must be"),
+    ("unknown pretrained model", lambda: pretrained.load("vae3d"), r"unknown pretrained model 'vae3d'"),
+    ("explorer of a non-model", lambda: widgets.LatentExplorer("decoder"), r"decoder must be a keras.Model"),
+    ("conditional decoder in LatentExplorer", lambda: widgets.LatentExplorer(_cvae_decoder()),
+     r"use ConditionalExplorer"),
+    ("plain decoder in ConditionalExplorer", lambda: widgets.ConditionalExplorer(_vae()[1]),
+     r"needs a conditional decoder"),
+    ("colour decoder", lambda: widgets.LatentExplorer(_colour_decoder()), r"grey-level images"),
+    ("zero slider extent", lambda: widgets.LatentExplorer(_vae()[1], extent=0), r"extent must be"),
+    ("digit out of range", lambda: widgets.ConditionalExplorer(_cvae_decoder(), digit=12), r"digit must be in 0\.\.9"),
+    ("interpolation index out of range", lambda: widgets.InterpolationExplorer(*_vae()[:2], GOOD, second=4),
+     r"second must be an index in 0\.\.3"),
+    ("interpolation with a mismatched encoder",
+     lambda: widgets.InterpolationExplorer(models.build_encoder(3), _vae()[1], GOOD), r"code has size 3"),
 ]
 
 

@@ -28,3 +28,119 @@ def test_different_seed_gives_different_training(mnist):
     _, _, vae = build_vae(2, architecture="conv", filters=(8, 16), hidden_units=(32,))
     losses_b = vae.fit(make_dataset(x, batch_size=64, binarize="dynamic"), epochs=2, verbose=0).history["loss"]
     assert losses_a != losses_b
+
+
+# --- the training command: checkpoints, resume, interruption, divergence --------
+
+import json  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from vaecourse import training  # noqa: E402
+
+
+def _cli(*args):
+    env = {**os.environ, "VAECOURSE_MNIST": "subset", "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "vaecourse.training", *args], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_ctrl_c_keeps_the_last_complete_checkpoint_and_resume_finishes(tmp_path):
+    checkpoint = tmp_path / "vae.keras"
+    run = _cli("vae", "--epochs", "200", "--checkpoint", str(checkpoint))
+    deadline = time.monotonic() + 120
+    record = checkpoint.with_suffix(".json")
+    while time.monotonic() < deadline and run.poll() is None:
+        if record.exists() and json.loads(record.read_text())["epochs_done"] >= 2:
+            break
+        time.sleep(0.2)
+    assert run.poll() is None, run.communicate()
+    run.send_signal(signal.SIGINT)  # what Ctrl-C sends
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert "Interrupted; the last complete checkpoint is" in err and "--resume" in err
+    done = json.loads(record.read_text())["epochs_done"]
+    assert 2 <= done < 200
+    assert not list(tmp_path.glob(".*partial*"))  # no half-written file left behind
+
+    resumed = _cli("vae", "--epochs", str(done + 2), "--checkpoint", str(checkpoint), "--resume")
+    out, err = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, err
+    assert f"Resuming from {checkpoint} after epoch {done}." in out
+    assert f"epoch {done + 2:>3}/{done + 2}" in out and f"epoch {done:>3}/" not in out
+    final = json.loads(record.read_text())
+    assert final["epochs_done"] == done + 2 and len(final["history"]["loss"]) == done + 2
+
+
+def test_resume_continues_the_optimizer_where_it_stopped(tmp_path):
+    checkpoint = tmp_path / "ae.keras"
+    training.train("ae", epochs=1, checkpoint=checkpoint, progress=False)
+    _, _, model, history = training.train("ae", epochs=2, checkpoint=checkpoint, resume=True, progress=False)
+    assert int(model.optimizer.iterations.numpy()) == 2 * 32  # 4,000 digits / 128 per batch, two epochs
+    assert len(history["loss"]) == 2 and history["loss"][1] < history["loss"][0]
+
+
+def test_existing_checkpoint_is_never_overwritten_without_resume(tmp_path):
+    checkpoint = tmp_path / "vae.keras"
+    checkpoint.write_bytes(b"my precious model")
+    with pytest.raises(FileExistsError, match="already exists"):
+        training.train("vae", epochs=1, checkpoint=checkpoint, progress=False)
+    assert checkpoint.read_bytes() == b"my precious model"
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_damaged_checkpoint_gives_a_clear_error_and_stays_untouched(tmp_path, damage):
+    checkpoint = tmp_path / "ae.keras"
+    training.train("ae", epochs=1, checkpoint=checkpoint, progress=False)
+    data = checkpoint.read_bytes()
+    checkpoint.write_bytes(data[: len(data) // 2] if damage == "truncated" else b"\x00" * 1000)
+    damaged = checkpoint.read_bytes()
+    with pytest.raises(training.CheckpointError, match="not a readable Keras checkpoint.*left as it is"):
+        training.train("ae", epochs=2, checkpoint=checkpoint, resume=True, progress=False)
+    assert checkpoint.read_bytes() == damaged
+
+
+def test_checkpoint_of_another_architecture_is_refused(tmp_path):
+    checkpoint = tmp_path / "ae.keras"
+    training.train("ae", epochs=1, checkpoint=checkpoint, progress=False)
+    before = checkpoint.read_bytes()
+    with pytest.raises(training.CheckpointError, match="different model.*--latent-dim"):
+        training.train("ae", latent_dim=3, epochs=2, checkpoint=checkpoint, resume=True, progress=False)
+    assert checkpoint.read_bytes() == before
+
+
+def test_an_interrupted_write_leaves_the_old_file(tmp_path):
+    target = tmp_path / "model.keras"
+    target.write_bytes(b"complete epoch 3")
+
+    def write_half_then_die(path):
+        Path(path).write_bytes(b"half of epo")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        training._atomic_write(target, write_half_then_die)
+    assert target.read_bytes() == b"complete epoch 3"
+    assert list(tmp_path.iterdir()) == [target]
+
+
+def test_divergence_stops_with_the_likely_cause(tmp_path):
+    checkpoint = tmp_path / "vae.keras"
+    with pytest.raises(training.TrainingDiverged, match="learning rate too high.*try a tenth"):
+        training.train("vae", epochs=5, learning_rate=9.0, checkpoint=checkpoint, progress=False)
+    if checkpoint.exists():  # only finite epochs are ever saved
+        record = json.loads(checkpoint.with_suffix(".json").read_text())
+        assert all(np.isfinite(record["history"]["loss"]))
+
+
+def test_command_line_refuses_bad_arguments(capsys):
+    assert training.main(["vae", "--epochs", "0"]) == 2
+    assert "epochs must be a positive integer" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        training.main(["transformer"])
+    assert "invalid choice" in capsys.readouterr().err
