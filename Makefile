@@ -26,6 +26,10 @@ $(INSTALLED): pyproject.toml
 lab: install
 	cd notebooks && ../$(BIN)/jupyter lab 00_start_here.ipynb
 
+# The latent explorer as a standalone web page (no code cells shown).
+explore: install
+	cd notebooks && ../$(BIN)/voila 07_latent_explorer.ipynb
+
 test: install lint
 	$(BIN)/python -m pytest
 

@@ -13,10 +13,10 @@ Three ipywidgets 8 explorers, all built on one renderer:
 The hot path is short on purpose: a compiled ``tf.function`` around the decoder
 (``model.predict`` costs ~50 ms per call, far too slow for a slider), a PNG
 encoded with Pillow, and one ``widgets.Image`` update. No matplotlib, no
-``interact``, no ``Output`` widget. While a drag sends values faster than
-``min_interval`` apart, superseded values are dropped and only the newest is
-drawn. Setting ``slider.value`` from Python updates the image too (tests use
-this).
+``interact``, no ``Output`` widget. While a drag in the browser sends values
+faster than ``min_interval`` apart, superseded values are dropped and only the
+newest is drawn. Setting ``slider.value`` from Python redraws at once (tests
+and notebooks rely on this).
 """
 
 import asyncio
@@ -92,15 +92,17 @@ class _Explorer(widgets.HBox):
         self._scheduled = False
         super().__init__()
 
-    def request_render(self, change=None):
-        """Redraw now, or once ``min_interval`` has passed since the last frame.
+    def request_render(self, from_browser=False):
+        """Redraw now; or, for a browser event less than ``min_interval`` after the last frame, soon.
 
-        Inside a running kernel, values that arrive while a redraw is pending
-        are not drawn one by one: the pending redraw reads the newest value.
-        Outside an event loop (plain Python, tests) it redraws at once.
+        A browser drag can send values faster than frames are worth drawing.
+        Such values are not drawn one by one: a single redraw is scheduled on
+        the kernel's event loop, and it reads the newest value when it runs,
+        so superseded values are dropped. Changes made from Python (or with
+        no event loop running, as in tests) are drawn at once.
         """
         try:
-            loop = asyncio.get_running_loop()
+            loop = asyncio.get_running_loop() if from_browser else None
         except RuntimeError:
             loop = None
         wait = self._last_render + self.min_interval - time.perf_counter()
@@ -109,6 +111,10 @@ class _Explorer(widgets.HBox):
         elif not self._scheduled:
             self._scheduled = True
             loop.call_later(wait, self._render)
+
+    def _on_value(self, change):
+        # ipywidgets holds a property lock while it applies a value sent by the browser.
+        self.request_render(from_browser=bool(change["owner"]._property_lock))
 
     def _render(self):
         self._scheduled = False
@@ -132,7 +138,7 @@ class _SliderExplorer(_Explorer):
         for slider in self.sliders:
             slider.observe(self._on_slider, names="value")
         self._moving = False
-        self.map = _LatentMap(background, extent, on_pick=self.move_to) if background is not None else None
+        self.map = _LatentMap(background, extent, on_pick=self._pick) if background is not None else None
         controls = widgets.VBox([*extra_controls, widgets.HTML("<b>latent z</b>"), *self.sliders, self.readout])
         self.children = [widgets.VBox([self.image, controls]), *([self.map.canvas] if self.map else [])]
 
@@ -141,7 +147,16 @@ class _SliderExplorer(_Explorer):
         return np.array([slider.value for slider in self.sliders], dtype="float32")
 
     def move_to(self, z):
-        """Set all sliders at once with a single redraw, e.g. from a click on the map."""
+        """Set all sliders at once, with a single redraw."""
+        self._set_sliders(z)
+        self.request_render()
+
+    def _pick(self, z):
+        """A click or drag on the map (a browser event)."""
+        self._set_sliders(z)
+        self.request_render(from_browser=True)
+
+    def _set_sliders(self, z):
         z = np.clip(np.asarray(z, dtype="float32").ravel(), -self.extent, self.extent)
         if z.shape != (len(self.sliders),):
             raise ValueError(f"z must have {len(self.sliders)} values, got {z.shape[0]}.")
@@ -151,11 +166,10 @@ class _SliderExplorer(_Explorer):
                 slider.value = float(value)
         finally:
             self._moving = False
-        self.request_render()
 
     def _on_slider(self, change):
         if not self._moving:
-            self.request_render()
+            self._on_value(change)
 
     def _frame(self):
         z = self.z
@@ -253,7 +267,7 @@ class InterpolationExplorer(_Explorer):
                                      continuous_update=True, readout_format=".2f")
         self.first.observe(self._on_choice, names="value")
         self.second.observe(self._on_choice, names="value")
-        self.t.observe(self.request_render, names="value")
+        self.t.observe(self._on_value, names="value")
         ends = widgets.HBox([widgets.VBox([self.first, self.thumbs[0]]), widgets.VBox([self.second, self.thumbs[1]])])
         self.children = [widgets.VBox([self.image, self.t, self.readout]), ends]
         self._on_choice()
