@@ -21,7 +21,8 @@ import psutil
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl|[IWE]\d{4} \d\d:\d\d:\d\d\.\d+ ).*\n?", re.M)
+# "WARNING: All log messages before absl::InitializeLog() ..." and "I0000 00:00:1795... 4496 port.cc:153] ..."
+TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl|[IWEF]\d{4} \S+\s+\d+ [\w.]+:\d+\]).*\n?", re.M)
 
 
 def _peak_rss(client, stop, peak):
@@ -48,6 +49,7 @@ def refresh(path):
         watcher.start()
         for index, cell in enumerate(notebook.cells):
             client.execute_cell(cell, index)
+        client.set_widgets_metadata()  # stored widget state lets a saved notebook show its explorers
         stop.set()
     seconds = time.perf_counter() - start
     for cell in notebook.cells:

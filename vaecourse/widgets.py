@@ -300,7 +300,11 @@ class _LatentMap:
         self.canvas = MultiCanvas(2, width=self.size, height=self.size)
         self.canvas.layout.width = self.canvas.layout.height = f"{self.size}px"
         self.background, self.marker = self.canvas[0], self.canvas[1]
+        self._picture, self._z = background, np.zeros(2, "float32")
         self.set_background(background)
+        # Canvas drawings are messages, not widget state: a page that connects later (Voila,
+        # a reloaded tab) would show an empty map, so redraw whenever a client is ready.
+        self.canvas.on_client_ready(self._redraw)
         self._dragging = False
         self._on_pick = on_pick
         self.marker.on_mouse_down(self._press)
@@ -309,7 +313,12 @@ class _LatentMap:
         self.marker.on_mouse_out(self._release)
 
     def set_background(self, rgb):
+        self._picture = rgb
         self.background.put_image_data(rgb, 0, 0)
+
+    def _redraw(self):
+        self.set_background(self._picture)
+        self.mark(self._z)
 
     def to_z(self, x, y):
         """Canvas pixel -> latent point (z_2 grows upwards)."""
@@ -319,6 +328,7 @@ class _LatentMap:
         return (float((z[0] / self.extent + 1) / 2 * self.size), float((1 - z[1] / self.extent) / 2 * self.size))
 
     def mark(self, z):
+        self._z = z
         x, y = self.to_pixel(z)
         with self._hold(self.marker):
             self.marker.clear()
@@ -389,8 +399,8 @@ def _width(decoder):
 
 
 def _check_extent(extent):
-    if not (isinstance(extent, (int, float)) and 0 < extent <= 10):
-        raise ValueError(f"extent must be a number of standard deviations in (0, 10], got {extent!r}.")
+    if not (isinstance(extent, (int, float)) and 0 < extent < float("inf")):
+        raise ValueError(f"extent (the sliders' half-range) must be a positive number, got {extent!r}.")
 
 
 def _check_decoder(decoder, conditional):
