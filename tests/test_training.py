@@ -144,3 +144,19 @@ def test_command_line_refuses_bad_arguments(capsys):
     with pytest.raises(SystemExit):
         training.main(["transformer"])
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_mixed_precision_switch_trains_in_float16_and_keeps_losses_in_float32(mnist):
+    import keras
+
+    try:
+        assert training.use_mixed_precision(True) == "mixed_float16"
+        encoder, decoder, vae = build_vae(2, hidden_units=(32,), seed=0)
+        assert encoder.get_layer("dense_0").compute_dtype == "float16"
+        assert decoder.output.dtype == "float32"  # the head stays float32
+        history = vae.fit(mnist.x_train[:256], mnist.x_train[:256], batch_size=64, epochs=2, verbose=0)
+        assert all(np.isfinite(history.history["loss"])) and history.history["loss"][1] < history.history["loss"][0]
+    finally:
+        training.use_mixed_precision(False)
+    assert keras.mixed_precision.global_policy().name == "float32"
+    assert training.use_mixed_precision("auto") == "float32"  # no GPU on the test machines

@@ -42,7 +42,7 @@ class Sampling(layers.Layer):
 
     def call(self, inputs):
         z_mean, z_log_var = inputs
-        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        eps = keras.random.normal(ops.shape(z_mean), dtype=z_mean.dtype, seed=self.seed_generator)
         return z_mean + ops.exp(0.5 * z_log_var) * eps
 
     def get_config(self):
@@ -73,7 +73,8 @@ class KLDivergence(layers.Layer):
 
 
 def kl_to_standard_normal(z_mean, z_log_var):
-    """Per-example KL(N(mu, diag exp(v)) || N(0, I)) in nats."""
+    """Per-example KL(N(mu, diag exp(v)) || N(0, I)) in nats (float32 even under mixed precision)."""
+    z_mean, z_log_var = ops.cast(z_mean, "float32"), ops.cast(z_log_var, "float32")
     return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
 
 
@@ -130,15 +131,17 @@ class ReconstructionMetric(keras.metrics.Mean):
 
 
 def bernoulli_nll(x, logits):
-    """Per-example sum over pixels of the sigmoid cross-entropy, in nats."""
-    x = ops.cast(x, logits.dtype)
+    """Per-example sum over pixels of the sigmoid cross-entropy, in nats (computed in float32)."""
+    logits = ops.cast(logits, "float32")
+    x = ops.cast(x, "float32")
     per_pixel = ops.maximum(logits, 0.0) - logits * x + ops.log1p(ops.exp(-ops.abs(logits)))
     return ops.sum(ops.reshape(per_pixel, (ops.shape(per_pixel)[0], -1)), axis=-1)
 
 
 def gaussian_nll(x, mean, sigma):
-    """Per-example -log N(x; mean, sigma^2 I) summed over pixels, in nats."""
-    x = ops.cast(x, mean.dtype)
+    """Per-example -log N(x; mean, sigma^2 I) summed over pixels, in nats (computed in float32)."""
+    mean = ops.cast(mean, "float32")
+    x = ops.cast(x, "float32")
     squared = ops.reshape(ops.square(x - mean), (ops.shape(mean)[0], -1))
     num_pixels = ops.cast(ops.shape(squared)[1], mean.dtype)
     return 0.5 * ops.sum(squared, axis=-1) / sigma**2 + num_pixels * math.log(sigma * math.sqrt(2 * math.pi))
@@ -186,8 +189,10 @@ def build_decoder(latent_dim, *, architecture="dense", output_shape=MNIST_SHAPE,
     head_name = "logits" if output == "logits" else "pixels"
     head_activation = "sigmoid" if output == "sigmoid" else None
     if architecture == "dense":
-        h = layers.Dense(height * width * channels, activation=head_activation, name="dense_pixels")(h)
-        images = layers.Reshape(output_shape, name=head_name)(h)
+        # The output layers stay float32 under mixed precision: logits near 0 and 1 need the range.
+        h = layers.Dense(height * width * channels, activation=head_activation, name="dense_pixels",
+                         dtype="float32")(h)
+        images = layers.Reshape(output_shape, name=head_name, dtype="float32")(h)
     else:
         scale = 2 ** len(filters)
         h = layers.Dense((height // scale) * (width // scale) * filters[-1], activation=activation,
@@ -197,7 +202,7 @@ def build_decoder(latent_dim, *, architecture="dense", output_shape=MNIST_SHAPE,
             h = layers.Conv2DTranspose(n, 3, strides=2, padding="same", activation=activation,
                                        name=f"upconv_{i}")(h)
         images = layers.Conv2D(channels, 3, padding="same", activation=head_activation,
-                               name=head_name)(h)
+                               name=head_name, dtype="float32")(h)
     return keras.Model(inputs, images, name=name)
 
 

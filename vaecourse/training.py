@@ -57,6 +57,22 @@ def seed_everything(seed=0):
     tf.config.experimental.enable_op_determinism()
 
 
+def use_mixed_precision(enabled="auto"):
+    """Compute in float16 with float32 weights (Keras mixed precision), or not; returns the policy name.
+
+    "auto" turns it on only when TensorFlow sees a GPU: tensor cores make it
+    faster there, while on a CPU float16 is slower. Call before building
+    models; losses, the KL term and the decoder's output stay in float32.
+    """
+    if enabled not in ("auto", True, False):
+        raise ValueError(f"enabled must be 'auto', True or False, got {enabled!r}.")
+    if enabled == "auto":
+        enabled = bool(tf.config.list_physical_devices("GPU"))
+    policy = "mixed_float16" if enabled else "float32"
+    keras.mixed_precision.set_global_policy(policy)
+    return policy
+
+
 def build_model(kind, *, latent_dim=2, learning_rate=1e-3, beta=1.0, seed=0):
     """The (encoder, decoder, model) that ``train`` fits, compiled.
 
@@ -82,13 +98,14 @@ def build_model(kind, *, latent_dim=2, learning_rate=1e-3, beta=1.0, seed=0):
 
 
 def train(kind="vae", *, latent_dim=2, epochs=60, batch_size=128, learning_rate=1e-3, beta=1.0, seed=0,
-          binarize="dynamic", source="auto", checkpoint=None, resume=False, progress=True):
+          binarize="dynamic", source="auto", checkpoint=None, resume=False, mixed_precision="auto", progress=True):
     """Train a model with checkpoints; returns ``(encoder, decoder, model, history)``.
 
     checkpoint: a ``.keras`` path written after every epoch. If it exists,
     ``resume=True`` continues from it and ``resume=False`` refuses to
     overwrite it (nothing you trained is lost by accident).
     history: a dict of per-epoch lists, including held-out ``val_loss``.
+    mixed_precision: "auto" (float16 compute on a GPU, float32 on a CPU), True or False.
     binarize: "dynamic" (default) draws binary pixels anew each epoch, which
     keeps the Bernoulli model from over-fitting the small subset; the
     held-out figures are computed on the grey-level test digits.
@@ -109,7 +126,11 @@ def train(kind="vae", *, latent_dim=2, epochs=60, batch_size=128, learning_rate=
         raise ValueError("resume=True needs a checkpoint path.")
 
     seed_everything(seed)
+    policy = use_mixed_precision(mixed_precision)
     mnist = load_mnist(source, verbose=progress)
+    if progress:
+        gpus = tf.config.list_physical_devices("GPU")
+        print(f"Training on {'GPU' if gpus else 'CPU'} with {policy} compute.")
     encoder, decoder, model = build_model(kind, latent_dim=latent_dim, learning_rate=learning_rate,
                                           beta=beta, seed=seed)
     labels = {"labels": mnist.y_train} if kind == "cvae" else {}
@@ -278,6 +299,8 @@ def _parser():
     parser.add_argument("--source", choices=("auto", "full", "subset"), default="auto", help="which MNIST")
     parser.add_argument("--checkpoint", type=Path, help="a .keras file written after every epoch")
     parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    parser.add_argument("--mixed-precision", choices=("auto", "on", "off"), default="auto",
+                        help="float16 compute: on a GPU by default (auto), never on a CPU unless on")
     parser.add_argument("--export", type=Path,
                         help="after training, write the model without optimizer state to this .keras file")
     return parser
@@ -294,6 +317,7 @@ def main(argv=None):
             args.kind, latent_dim=args.latent_dim, epochs=args.epochs, batch_size=args.batch_size,
             learning_rate=args.learning_rate, beta=args.beta, seed=args.seed, source=args.source,
             binarize=None if args.binarize == "none" else args.binarize,
+            mixed_precision={"auto": "auto", "on": True, "off": False}[args.mixed_precision],
             checkpoint=args.checkpoint, resume=args.resume)
     except KeyboardInterrupt:
         where = f"; the last complete checkpoint is {args.checkpoint}" if args.checkpoint else ""
