@@ -23,8 +23,11 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
+# Root (containers, CI) must say so explicitly to JupyterLab.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: install
-	cd notebooks && ../$(BIN)/jupyter lab 00_start_here.ipynb
+	cd notebooks && ../$(BIN)/jupyter lab $(ROOT_FLAG) 00_start_here.ipynb
 
 # The latent explorer as a standalone web page (no code cells shown).
 explore: install
