@@ -12,8 +12,8 @@ with :class:`TrainingDiverged` as soon as the loss turns NaN or infinite.
 
 The same from a shell (this is how the pretrained models were made)::
 
-    python -m vaecourse.training vae --latent-dim 2 --epochs 60 --checkpoint runs/vae.keras
-    python -m vaecourse.training vae --latent-dim 2 --epochs 60 --checkpoint runs/vae.keras --resume
+    python -m vaecourse.training vae --latent-dim 2 --epochs 80 --checkpoint runs/vae.keras
+    python -m vaecourse.training vae --latent-dim 2 --epochs 120 --checkpoint runs/vae.keras --resume
 """
 
 import argparse
@@ -97,7 +97,7 @@ def build_model(kind, *, latent_dim=2, learning_rate=2e-3, beta=1.0, seed=0):
     return encoder, decoder, autoencoder
 
 
-def train(kind="vae", *, latent_dim=2, epochs=60, batch_size=128, learning_rate=2e-3, beta=1.0, seed=0,
+def train(kind="vae", *, latent_dim=2, epochs=80, batch_size=128, learning_rate=2e-3, beta=1.0, seed=0,
           binarize="dynamic", source="auto", checkpoint=None, resume=False, mixed_precision="auto", progress=True):
     """Train a model with checkpoints; returns ``(encoder, decoder, model, history)``.
 
@@ -289,7 +289,7 @@ def _parser():
         description="Train a VAE, conditional VAE or plain autoencoder on MNIST, with a checkpoint every epoch.")
     parser.add_argument("kind", choices=KINDS, help="model to train")
     parser.add_argument("--latent-dim", type=int, default=2, help="size of the latent space (default 2)")
-    parser.add_argument("--epochs", type=int, default=60, help="total epochs, counting resumed ones (default 60)")
+    parser.add_argument("--epochs", type=int, default=80, help="total epochs, counting resumed ones (default 80)")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--learning-rate", type=float, default=2e-3)
     parser.add_argument("--beta", type=float, default=1.0, help="weight of the KL term (VAE, CVAE)")
