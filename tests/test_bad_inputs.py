@@ -92,7 +92,7 @@ BAD_INPUTS = [
     ("plain decoder in ConditionalExplorer", lambda: widgets.ConditionalExplorer(_vae()[1]),
      r"needs a conditional decoder"),
     ("colour decoder", lambda: widgets.LatentExplorer(_colour_decoder()), r"grey-level images"),
-    ("zero slider extent", lambda: widgets.LatentExplorer(_vae()[1], extent=0), r"extent must be"),
+    ("zero slider extent", lambda: widgets.LatentExplorer(_vae()[1], extent=0), r"extent .* must be a positive"),
     ("digit out of range", lambda: widgets.ConditionalExplorer(_cvae_decoder(), digit=12), r"digit must be in 0\.\.9"),
     ("interpolation index out of range", lambda: widgets.InterpolationExplorer(*_vae()[:2], GOOD, second=4),
      r"second must be an index in 0\.\.3"),

@@ -33,18 +33,19 @@ from .data import check_images, check_labels
 from .models import pixel_means
 
 MARKER_COLOUR = "#d62728"
+# Enlarge digits by repeating pixels instead of blurring them.
+PIXELATED_STYLE = "<style>img.vaecourse-pixels { image-rendering: pixelated; }</style>"
 
 
 class _Renderer:
     """Decodes latent points to PNG bytes through a compiled decoder call."""
 
-    def __init__(self, decoder, *, conditional, scale):
+    def __init__(self, decoder, *, conditional):
         _check_decoder(decoder, conditional)
         self.decoder = decoder
         self.latent_dim = int(decoder.inputs[0].shape[-1])
         self.num_classes = int(decoder.inputs[1].shape[-1]) if conditional else None
         self.height, self.width = (int(s) for s in decoder.outputs[0].shape[1:3])
-        self.scale = scale
 
         @tf.function(reduce_retracing=True)
         def decode(inputs):
@@ -61,14 +62,16 @@ class _Renderer:
         return self._decode(inputs).numpy().reshape(-1, self.height, self.width)
 
     def png(self, z, label=None):
-        return to_png(self.images(z, label)[0], self.scale)
+        return to_png(self.images(z, label)[0])
 
 
-def to_png(image, scale=1):
-    """PNG bytes of one grey-level image in [0, 1] (ink dark), enlarged by ``scale``."""
+def to_png(image):
+    """PNG bytes of one grey-level image in [0, 1], ink dark, at its own size.
+
+    The browser enlarges it (crisply, see PIXELATED_STYLE): a 28 x 28 PNG is
+    a third of the encoding time and a fiftieth of the bytes of a 168 x 168 one.
+    """
     pixels = (255 - np.clip(image, 0.0, 1.0) * 255).astype("uint8")
-    if scale > 1:
-        pixels = pixels.repeat(scale, axis=0).repeat(scale, axis=1)  # crisp pixels, no blur
     buffer = io.BytesIO()
     Image.fromarray(pixels, mode="L").save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
@@ -86,7 +89,9 @@ class _Explorer(widgets.HBox):
         self.min_interval = float(min_interval)
         self.image = widgets.Image(format="png", width=image_size, height=image_size)
         self.image.add_class("vaecourse-digit")
+        self.image.add_class("vaecourse-pixels")
         self.readout = widgets.HTML()
+        self.style = widgets.HTML(PIXELATED_STYLE)
         self.renders = 0  # how many frames were drawn (tests and benchmarks read it)
         self._last_render = -np.inf
         self._scheduled = False
@@ -140,7 +145,7 @@ class _SliderExplorer(_Explorer):
         self._moving = False
         self.map = _LatentMap(background, extent, on_pick=self._pick) if background is not None else None
         controls = widgets.VBox([*extra_controls, widgets.HTML("<b>latent z</b>"), *self.sliders, self.readout])
-        self.children = [widgets.VBox([self.image, controls]), *([self.map.canvas] if self.map else [])]
+        self.children = [widgets.VBox([self.style, self.image, controls]), *([self.map.canvas] if self.map else [])]
 
     @property
     def z(self):
@@ -194,7 +199,7 @@ class LatentExplorer(_SliderExplorer):
 
     def __init__(self, decoder, *, encoder=None, images=None, labels=None, extent=3.0,
                  image_size=168, map_size=240, min_interval=0.015):
-        renderer = _Renderer(decoder, conditional=False, scale=max(1, image_size // _width(decoder)))
+        renderer = _Renderer(decoder, conditional=False)
         _check_extent(extent)
         background = None
         if renderer.latent_dim == 2:
@@ -216,7 +221,7 @@ class ConditionalExplorer(_SliderExplorer):
     """
 
     def __init__(self, cvae_decoder, *, digit=0, extent=3.0, image_size=168, map_size=240, min_interval=0.015):
-        renderer = _Renderer(cvae_decoder, conditional=True, scale=max(1, image_size // _width(cvae_decoder)))
+        renderer = _Renderer(cvae_decoder, conditional=True)
         _check_extent(extent)
         if digit not in range(renderer.num_classes):
             raise ValueError(f"digit must be in 0..{renderer.num_classes - 1}, got {digit!r}.")
@@ -247,7 +252,7 @@ class InterpolationExplorer(_Explorer):
     """
 
     def __init__(self, encoder, decoder, images, *, first=0, second=1, image_size=168, min_interval=0.015):
-        renderer = _Renderer(decoder, conditional=False, scale=max(1, image_size // _width(decoder)))
+        renderer = _Renderer(decoder, conditional=False)
         super().__init__(renderer, image_size=image_size, min_interval=min_interval)
         if not isinstance(encoder, keras.Model):
             raise ValueError(f"encoder must be a keras.Model, got {type(encoder).__name__}.")
@@ -263,13 +268,15 @@ class InterpolationExplorer(_Explorer):
         self.first = widgets.BoundedIntText(value=first, min=0, max=len(images) - 1, description="from digit #")
         self.second = widgets.BoundedIntText(value=second, min=0, max=len(images) - 1, description="to digit #")
         self.thumbs = [widgets.Image(format="png", width=84, height=84) for _ in range(2)]
+        for thumb in self.thumbs:
+            thumb.add_class("vaecourse-pixels")
         self.t = widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, description="t",
                                      continuous_update=True, readout_format=".2f")
         self.first.observe(self._on_choice, names="value")
         self.second.observe(self._on_choice, names="value")
         self.t.observe(self._on_value, names="value")
         ends = widgets.HBox([widgets.VBox([self.first, self.thumbs[0]]), widgets.VBox([self.second, self.thumbs[1]])])
-        self.children = [widgets.VBox([self.image, self.t, self.readout]), ends]
+        self.children = [widgets.VBox([self.style, self.image, self.t, self.readout]), ends]
         self._on_choice()
 
     def _on_choice(self, change=None):
@@ -278,7 +285,7 @@ class InterpolationExplorer(_Explorer):
         codes = codes[0] if isinstance(codes, (list, tuple)) else codes  # a VAE encoder: use z_mean
         self._codes = np.asarray(codes, dtype="float32")
         for thumb, image in zip(self.thumbs, chosen, strict=True):
-            thumb.value = to_png(image[..., 0], scale=3)
+            thumb.value = to_png(image[..., 0])
         self._render()
 
     def _frame(self):
@@ -393,11 +400,6 @@ def _codes_map(encoder, images, labels, extent, size):
     return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
 
 
-def _width(decoder):
-    _check_decoder(decoder, conditional=None)
-    return int(decoder.outputs[0].shape[2])
-
-
 def _check_extent(extent):
     if not (isinstance(extent, (int, float)) and 0 < extent < float("inf")):
         raise ValueError(f"extent (the sliders' half-range) must be a positive number, got {extent!r}.")
@@ -415,8 +417,8 @@ def _check_decoder(decoder, conditional):
     if len(decoder.inputs[0].shape) != 2:
         raise ValueError(f"decoder's first input must be a latent vector (batch, latent_dim), "
                          f"got shape {tuple(decoder.inputs[0].shape)}.")
-    if conditional is True and len(decoder.inputs) != 2:
+    if conditional and len(decoder.inputs) != 2:
         raise ValueError("ConditionalExplorer needs a conditional decoder with inputs [z, one_hot_label] "
                          "(see build_cvae).")
-    if conditional is False and len(decoder.inputs) != 1:
+    if not conditional and len(decoder.inputs) != 1:
         raise ValueError("this decoder takes a label as well as z: use ConditionalExplorer.")
