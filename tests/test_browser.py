@@ -133,16 +133,23 @@ def drag_first_slider_and_check_the_digit(page, name):
             " return img && img.complete && img.naturalWidth > 0; }", timeout=30_000)
     except Exception:
         fail_with_screen(page, name, "the explorer's slider and digit image did not appear")
-    handle.scroll_into_view_if_needed()
     value_before = readout.inner_text()
     before = digit.get_attribute("src")
-    box = handle.bounding_box()
-    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    for step in range(1, 11):
-        page.mouse.move(box["x"] + box["width"] / 2 + 8 * step, box["y"] + box["height"] / 2)
-        page.wait_for_timeout(30)
-    page.mouse.up()
+    for _ in range(3):  # JupyterLab may still re-lay out the page under the pointer: try again, boundedly
+        handle.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        box = handle.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        direction = -1 if x > readout.bounding_box()["x"] - 40 else 1  # drag towards the free side
+        page.mouse.move(x, y)
+        page.mouse.down()
+        for step in range(1, 11):
+            page.mouse.move(x + direction * 6 * step, y)
+            page.wait_for_timeout(30)
+        page.mouse.up()
+        page.wait_for_timeout(300)
+        if readout.inner_text() != value_before:
+            break
     try:
         page.wait_for_function(
             "(before) => { const img = document.querySelector('img.vaecourse-digit');"
