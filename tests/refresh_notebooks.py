@@ -40,7 +40,8 @@ def _peak_rss(client, stop, peak):
 
 def refresh(path):
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+    # No per-cell timestamps: they would change every line of the diff a reviewer reads.
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     stop, peak = threading.Event(), [0]
     start = time.perf_counter()
@@ -55,6 +56,7 @@ def refresh(path):
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
+        cell.metadata.pop("execution", None)
         for output in cell.outputs:
             if output.output_type == "stream" and output.name == "stderr":
                 output.text = TF_LOG_LINE.sub("", output.text)
