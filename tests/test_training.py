@@ -1,5 +1,16 @@
-import numpy as np
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from vaecourse import training
 from vaecourse.data import make_dataset
 from vaecourse.models import build_vae
 from vaecourse.training import seed_everything
@@ -31,19 +42,6 @@ def test_different_seed_gives_different_training(mnist):
 
 
 # --- the training command: checkpoints, resume, interruption, divergence --------
-
-import json  # noqa: E402
-import os  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import pytest  # noqa: E402
-
-from vaecourse import training  # noqa: E402
-
 
 def _cli(*args):
     env = {**os.environ, "VAECOURSE_MNIST": "subset", "PYTHONUNBUFFERED": "1"}
@@ -159,4 +157,6 @@ def test_mixed_precision_switch_trains_in_float16_and_keeps_losses_in_float32(mn
     finally:
         training.use_mixed_precision(False)
     assert keras.mixed_precision.global_policy().name == "float32"
-    assert training.use_mixed_precision("auto") == "float32"  # no GPU on the test machines
+    on_gpu = bool(tf.config.list_physical_devices("GPU"))
+    assert training.use_mixed_precision("auto") == ("mixed_float16" if on_gpu else "float32")
+    training.use_mixed_precision(False)
