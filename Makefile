@@ -39,8 +39,10 @@ test: install lint
 lint: install
 	$(BIN)/python -m ruff check vaecourse tests notebooks conftest.py $(wildcard bench)
 
+# Benchmarks print their figures (side by side with their baselines); they assert nothing.
 bench: install
 	$(BIN)/python bench/train_speed.py
+	$(BIN)/python bench/explorer_speed.py
 
 # Re-create the pretrained models shipped in vaecourse/pretrained/ (a few minutes on 2 cores).
 PRETRAIN := $(BIN)/python -m vaecourse.training

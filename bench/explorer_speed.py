@@ -1,6 +1,6 @@
 """How fast does the latent explorer answer? Prints figures; asserts nothing.
 
-    python bench/explorer_speed.py            (or: make bench-explorer)
+    python bench/explorer_speed.py            (make bench runs it after bench/train_speed.py)
 
 1. Fresh kernel to a usable explorer: start a kernel, import vaecourse, load
    the pretrained 2-D VAE and draw the explorer with its map (median of 3).
