@@ -29,6 +29,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .models import DEFAULT_LEARNING_RATE
+
 KINDS = ("vae", "cvae", "ae")
 
 
@@ -73,7 +75,7 @@ def use_mixed_precision(enabled="auto"):
     return policy
 
 
-def build_model(kind, *, latent_dim=2, learning_rate=2e-3, beta=1.0, seed=0):
+def build_model(kind, *, latent_dim=2, learning_rate=DEFAULT_LEARNING_RATE, beta=1.0, seed=0):
     """The (encoder, decoder, model) that ``train`` fits, compiled.
 
     "vae" and "cvae" come from :func:`vaecourse.models.build_vae` /
@@ -97,7 +99,7 @@ def build_model(kind, *, latent_dim=2, learning_rate=2e-3, beta=1.0, seed=0):
     return encoder, decoder, autoencoder
 
 
-def train(kind="vae", *, latent_dim=2, epochs=80, batch_size=128, learning_rate=2e-3, beta=1.0, seed=0,
+def train(kind="vae", *, latent_dim=2, epochs=80, batch_size=128, learning_rate=DEFAULT_LEARNING_RATE, beta=1.0, seed=0,
           binarize="dynamic", source="auto", checkpoint=None, resume=False, mixed_precision="auto", progress=True):
     """Train a model with checkpoints; returns ``(encoder, decoder, model, history)``.
 
@@ -291,7 +293,7 @@ def _parser():
     parser.add_argument("--latent-dim", type=int, default=2, help="size of the latent space (default 2)")
     parser.add_argument("--epochs", type=int, default=80, help="total epochs, counting resumed ones (default 80)")
     parser.add_argument("--batch-size", type=int, default=128)
-    parser.add_argument("--learning-rate", type=float, default=2e-3)
+    parser.add_argument("--learning-rate", type=float, default=DEFAULT_LEARNING_RATE)
     parser.add_argument("--beta", type=float, default=1.0, help="weight of the KL term (VAE, CVAE)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--binarize", choices=("dynamic", "static", "none"), default="dynamic",
