@@ -203,7 +203,7 @@ def run(design, mnist, epochs, seed):
         clock += time.perf_counter() - start
         curve.append((clock, held_out_negative_elbo(posterior, logits, mnist.x_test)))
     steady = [b[0] - a[0] for a, b in zip(curve, curve[1:], strict=False)]  # epochs after the first
-    return {"name": name, "seed": seed, "curve": curve, "samples_per_s": len(mnist.x_train) / np.median(steady)}
+    return {"name": name, "curve": curve, "samples_per_s": len(mnist.x_train) / np.median(steady)}
 
 
 def first_time_below(curve, target):
@@ -228,14 +228,21 @@ def main():
               f"{'train s':>8s}")
     print(header)
     print("-" * len(header))
+    def at_reference_epochs(result):  # -ELBO after the references' number of epochs
+        return result["curve"][min(args.epochs, len(result["curve"])) - 1][1]
+
+    def final(result):
+        return result["curve"][-1][1]
+
+    def seconds(result):
+        return result["curve"][-1][0]
+
     runs = []
     for seed in args.seeds:
         for design, epochs in designs:
             result = run(design, mnist, epochs, seed)
-            curve = result["curve"]
             print(f"{seed:4d}  {result['name']:20s} {result['samples_per_s']:10.0f} "
-                  f"{curve[min(args.epochs, len(curve)) - 1][1]:10.1f} {curve[-1][1]:12.1f} {curve[-1][0]:8.1f}",
-                  flush=True)
+                  f"{at_reference_epochs(result):10.1f} {final(result):12.1f} {seconds(result):8.1f}", flush=True)
             runs.append(result)
 
     names = list(dict.fromkeys(r["name"] for r in runs))
@@ -248,24 +255,22 @@ def main():
     print(f"{'design':20s} {'samples/s':>10s} {f'-ELBO @{args.epochs}':>10s} {'final -ELBO':>12s} {'train s':>8s}")
     for name in names:
         print(f"{name:20s} {median(name, lambda r: r['samples_per_s']):10.0f} "
-              f"{median(name, lambda r: r['curve'][min(args.epochs, len(r['curve'])) - 1][1]):10.1f} "
-              f"{median(name, lambda r: r['curve'][-1][1]):12.1f} {median(name, lambda r: r['curve'][-1][0]):8.1f}")
+              f"{median(name, at_reference_epochs):10.1f} {median(name, final):12.1f} {median(name, seconds):8.1f}")
 
     ours, references = names[-1], names[:-1]
-    best = min(references, key=lambda name: median(name, lambda r: r["curve"][-1][1]))
-    target = median(best, lambda r: r["curve"][-1][1])
-    reference_seconds = median(best, lambda r: r["curve"][-1][0])
+    best = min(references, key=lambda name: median(name, final))
+    target = median(best, final)
+    reference_seconds = median(best, seconds)
     reach = [first_time_below(r["curve"], target) for r in by_name[ours]]
-    final = median(ours, lambda r: r["curve"][-1][1])
+    ours_final = median(ours, final)
     print(f"\nbest reference: {best}, median held-out -ELBO {target:.1f} nats after {args.epochs} epochs "
           f"in {reference_seconds:.1f} s")
     print("vaecourse reaches it after " + ", ".join("never" if t is None else f"{t:.1f} s" for t in reach)
           + " (per seed)")
     if None not in reach:
         print(f"median {np.median(reach):.1f} s: {reference_seconds / np.median(reach):.1f}x sooner (target: >= 10x)")
-    print(f"vaecourse's default training ends at a median {final:.1f} nats, {target - final:.1f} below the best "
-          f"reference (target: >= 35), in {median(ours, lambda r: r['curve'][-1][0]):.1f} s of training "
-          f"(target: <= 60 s)")
+    print(f"vaecourse's default training ends at a median {ours_final:.1f} nats, {target - ours_final:.1f} below the "
+          f"best reference (target: >= 35), in {median(ours, seconds):.1f} s of training (target: <= 60 s)")
 
 
 if __name__ == "__main__":
