@@ -1,18 +1,28 @@
 """vaecourse: the helper package of a hands-on course on (variational) autoencoders.
 
-Organised by concept: ``data`` (MNIST, noise, pipelines), ``models`` (encoders,
-decoders, VAE, CVAE), ``metrics`` (ELBO, log-likelihood, PSNR), ``plots``,
-``training`` (seeding).
+Organised by concept, one small module each:
+
+``data``            MNIST (full, the offline subset, or a file), noise, ``tf.data`` pipelines
+``likelihoods``     the pixel likelihood p(x|z) that a decoder carries, and its loss
+``models``          encoders, decoders, the VAE and the conditional VAE (Keras Functional API)
+``metrics``         ELBO, importance-sampled log-likelihood, active units, MSE, PSNR
+``attributes``      ink, slant and width of a digit, measured from its pixels
+``plots``           image grids, latent maps, decoded manifolds, training curves
+``portable``        a decoder as JSON and float32 weights, for the browser
+``widgets``         latent explorers that decode in the browser
+``reproducibility`` ``seed_everything``
+``devices``         GPU or CPU, mixed precision, several GPUs
+``training``        ``train`` with checkpoints and resume; the ``python -m vaecourse.training`` command
+``pretrained``      shipped 2-D models: ``pretrained.load("vae2d")``
+``checks``          the argument rules every public function applies
+
+Importing the package itself imports nothing heavy.
 """
 
 import os
-import warnings
 
-# Keep TensorFlow's C++ start-up chatter out of the notebooks; real errors still show.
+# TensorFlow prints its C++ start-up notices unless told otherwise; a notebook that imports vaecourse
+# first gets a quiet start (real errors still show). An explicit setting by the user wins.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-# Keras warns that fit(shuffle=True) is ignored for a tf.data.Dataset; our
-# datasets shuffle themselves (data.make_dataset), so the warning is noise.
-warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed", category=UserWarning)
-
-__version__ = "0.1.0"
+__version__ = "0.2.0"

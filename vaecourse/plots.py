@@ -9,15 +9,15 @@ from statistics import NormalDist
 import matplotlib.pyplot as plt
 import numpy as np
 
+from . import checks
 from .data import check_images
-from .models import _check_model, pixel_means
+from .likelihoods import pixel_means
 
 
 def show_images(images, *, ncols=10, titles=None, size=1.0, suptitle=None):
     """A grid of grey-level images (N, H, W, 1) in [0, 1], ``ncols`` per row."""
     check_images(images, "images")
-    if not (isinstance(ncols, int) and ncols >= 1):
-        raise ValueError(f"ncols must be a positive integer, got {ncols!r}.")
+    checks.positive_int(ncols, "ncols")
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"titles must have one entry per image ({len(images)}), got {len(titles)}.")
     nrows = -(-len(images) // ncols)
@@ -31,6 +31,37 @@ def show_images(images, *, ncols=10, titles=None, size=1.0, suptitle=None):
                 ax.set_title(str(titles[i]), fontsize=8)
     if suptitle:
         fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def tile(images, nrows, ncols):
+    """One canvas (nrows * H, ncols * W) of images (nrows * ncols, H, W[, 1]) laid out row by row."""
+    images = np.asarray(images)
+    images = images[..., 0] if images.ndim == 4 else images
+    if images.ndim != 3 or len(images) != nrows * ncols:
+        raise ValueError(f"tile needs {nrows} x {ncols} = {nrows * ncols} images of shape (H, W) or (H, W, 1), "
+                         f"got an array of shape {images.shape}.")
+    height, width = images.shape[1:]
+    return images.reshape(nrows, ncols, height, width).transpose(0, 2, 1, 3).reshape(nrows * height, ncols * width)
+
+
+def image_rows(rows, names, *, n=10, size=0.9, title=None):
+    """Rows of images (each an array (N, H, W, 1) in [0, 1]), the first ``n`` of each, named on the left."""
+    if len(rows) != len(names):
+        raise ValueError(f"image_rows needs one name per row: {len(rows)} rows, {len(names)} names.")
+    for row, name in zip(rows, names, strict=True):
+        check_images(np.asarray(row), f"row {name!r}")
+    n = min([n, *(len(row) for row in rows)])
+    fig, axes = plt.subplots(len(rows), n, figsize=(n * size, len(rows) * size * 1.05), squeeze=False)
+    for r, (images, name) in enumerate(zip(rows, names, strict=True)):
+        for c in range(n):
+            axes[r, c].imshow(images[c, ..., 0], cmap="gray_r", vmin=0, vmax=1)
+            axes[r, c].set_xticks([])
+            axes[r, c].set_yticks([])
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -78,8 +109,7 @@ def gaussian_grid(n, *, low=0.05, high=0.95):
     equal prior probability mass between neighbouring points. Returns an
     array (n*n, 2), rows from top (high z_2) to bottom.
     """
-    if not (isinstance(n, int) and n >= 2):
-        raise ValueError(f"n must be an integer >= 2, got {n!r}.")
+    checks.integer_in(n, 2, name="n")
     if not 0 < low < high < 1:
         raise ValueError(f"need 0 < low < high < 1 for quantiles, got low={low!r}, high={high!r}.")
     values = np.array([NormalDist().inv_cdf(q) for q in np.linspace(low, high, n)], dtype="float32")
@@ -92,7 +122,7 @@ def plot_manifold(decoder, *, n=15, label=None, num_classes=10, title="Decoded l
 
     For a conditional decoder pass ``label`` (a digit) to draw that class.
     """
-    _check_model(decoder, "decoder")
+    checks.keras_model(decoder, "decoder")
     if decoder.inputs[0].shape[-1] != 2:
         raise ValueError(f"plot_manifold needs a decoder with a 2-D latent input, "
                          f"got {decoder.inputs[0].shape[-1]}-D.")
@@ -102,10 +132,9 @@ def plot_manifold(decoder, *, n=15, label=None, num_classes=10, title="Decoded l
     z = gaussian_grid(n)
     inputs = [z, np.tile(np.eye(num_classes, dtype="float32")[label], (len(z), 1))] if conditional else z
     images = np.asarray(pixel_means(decoder, decoder(inputs, training=False)))
-    height, width = images.shape[1:3]
-    canvas = images[..., 0].reshape(n, n, height, width).transpose(0, 2, 1, 3).reshape(n * height, n * width)
+    width = images.shape[2]
     fig, ax = plt.subplots(figsize=(6, 6))
-    ax.imshow(canvas, cmap="gray_r", vmin=0, vmax=1)
+    ax.imshow(tile(images, n, n), cmap="gray_r", vmin=0, vmax=1)
     ticks = np.arange(n) * width + width / 2
     ax.set_xticks(ticks[::2], [f"{v:.1f}" for v in z[:n, 0][::2]])
     ax.set_yticks(ticks[::2], [f"{v:.1f}" for v in z[::n, 1][::2]])
@@ -115,8 +144,12 @@ def plot_manifold(decoder, *, n=15, label=None, num_classes=10, title="Decoded l
     return fig
 
 
-def plot_history(history, *, keys=None, title="Training"):
-    """Plot the curves of a Keras ``History`` (or its ``.history`` dict) against epochs."""
+def plot_history(history, *, keys=None, steps_per_epoch=None, title="Training"):
+    """Plot the curves of a Keras ``History`` (or its ``.history`` dict).
+
+    Against epochs, or against gradient steps if ``steps_per_epoch`` is given
+    (for ``fit(..., steps_per_epoch=S)`` runs, whose "epochs" are just S steps).
+    """
     logs = getattr(history, "history", history)
     if not isinstance(logs, dict) or not logs:
         raise ValueError("history must be a keras History or a non-empty dict of lists.")
@@ -124,13 +157,14 @@ def plot_history(history, *, keys=None, title="Training"):
     missing = [k for k in keys if k not in logs]
     if missing:
         raise ValueError(f"history has no {missing}; it has {sorted(logs)}.")
+    scale = 1 if steps_per_epoch is None else checks.positive_int(steps_per_epoch, "steps_per_epoch")
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for key in keys:
-        epochs = np.arange(1, len(logs[key]) + 1)
-        ax.plot(epochs, logs[key], label=key)
+        x = np.arange(1, len(logs[key]) + 1) * scale
+        ax.plot(x, logs[key], label=key)
         if "val_" + key in logs:
-            ax.plot(epochs, logs["val_" + key], "--", label="val_" + key)
-    ax.set_xlabel("epoch")
+            ax.plot(x, logs["val_" + key], "--", label="val_" + key)
+    ax.set_xlabel("epoch" if steps_per_epoch is None else "gradient steps")
     ax.set_title(title)
     ax.legend()
     return fig

@@ -1,0 +1,521 @@
+// The latent explorers' front end: it holds the decoder's weights and draws every frame itself.
+//
+// In Jupyter this module is an anywidget (the default export's `render`); on the static course
+// site `mount(element, url)` runs the same code on a state saved by vaecourse.widgets. The
+// decoder is the spec made by vaecourse/portable.py, evaluated node by node in float64, exactly
+// as portable.forward does in NumPy. Dragging a slider or the map decodes and paints in the next
+// animation frame and sends nothing to the kernel; the latent point is synced when the drag ends.
+// A decoder the browser cannot run comes without a spec: then the kernel decodes each frame and
+// at most one request is in flight, so a slow connection shows fewer frames, never old ones.
+
+// --- the decoder ---------------------------------------------------------------------------
+
+const ACTIVATIONS = {
+  linear: (x) => x,
+  relu: (x) => (x > 0 ? x : 0),
+  sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  tanh: (x) => Math.tanh(x),
+};
+
+function floats(view) {
+  // A copy: the widget's bytes need not start on a 4-byte boundary.
+  const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice();
+  return new Float32Array(bytes.buffer);
+}
+
+// (output size, padding before) of a convolution along one axis, as Keras counts them.
+function padding(size, kernel, stride, mode) {
+  if (mode === "valid") return [Math.floor((size - kernel) / stride) + 1, 0];
+  const out = Math.ceil(size / stride);
+  return [out, Math.floor(Math.max((out - 1) * stride + kernel - size, 0) / 2)];
+}
+
+function slice(weights, ref) {
+  const size = ref.shape.reduce((a, b) => a * b, 1);
+  return weights.subarray(ref.offset, ref.offset + size);
+}
+
+function activate(values, name) {
+  const f = ACTIVATIONS[name];
+  for (let i = 0; i < values.length; i++) values[i] = f(values[i]);
+  return values;
+}
+
+function withBias(size, channels, weights, node) {
+  const out = new Float64Array(size);
+  if (node.bias) {
+    const bias = slice(weights, node.bias);
+    for (let i = 0; i < size; i++) out[i] = bias[i % channels];
+  }
+  return out;
+}
+
+const OPS = {
+  dense(node, [x], weights) {
+    const kernel = slice(weights, node.kernel);
+    const [inputs, units] = node.kernel.shape;
+    const y = withBias(units, units, weights, node);
+    for (let i = 0; i < inputs; i++) {
+      const xi = x.data[i];
+      if (xi === 0) continue; // after a ReLU about half the inputs are zero
+      const row = i * units;
+      for (let j = 0; j < units; j++) y[j] += xi * kernel[row + j];
+    }
+    return { data: activate(y, node.activation), shape: [units] };
+  },
+  conv(node, [x], weights) {
+    const kernel = slice(weights, node.kernel);
+    const [kh, kw, cin, cout] = node.kernel.shape;
+    const [h, w] = x.shape;
+    const [oh, top] = padding(h, kh, node.strides[0], node.padding);
+    const [ow, left] = padding(w, kw, node.strides[1], node.padding);
+    const y = withBias(oh * ow * cout, cout, weights, node);
+    for (let oy = 0; oy < oh; oy++) for (let ox = 0; ox < ow; ox++) {
+      const o = (oy * ow + ox) * cout;
+      for (let a = 0; a < kh; a++) {
+        const iy = oy * node.strides[0] + a - top;
+        if (iy < 0 || iy >= h) continue;
+        for (let b = 0; b < kw; b++) {
+          const ix = ox * node.strides[1] + b - left;
+          if (ix < 0 || ix >= w) continue;
+          const i = (iy * w + ix) * cin;
+          for (let ci = 0; ci < cin; ci++) {
+            const xv = x.data[i + ci];
+            if (xv === 0) continue;
+            const k = ((a * kw + b) * cin + ci) * cout;
+            for (let co = 0; co < cout; co++) y[o + co] += xv * kernel[k + co];
+          }
+        }
+      }
+    }
+    return { data: activate(y, node.activation), shape: [oh, ow, cout] };
+  },
+  conv_transpose(node, [x], weights) {
+    const kernel = slice(weights, node.kernel); // (kh, kw, out, in), as Keras stores it
+    const [kh, kw, cout, cin] = node.kernel.shape;
+    const [h, w] = x.shape;
+    const [sh, sw] = node.strides;
+    const same = node.padding === "same";
+    const oh = same ? h * sh : h * sh + Math.max(kh - sh, 0);
+    const ow = same ? w * sw : w * sw + Math.max(kw - sw, 0);
+    const top = padding(oh, kh, sh, node.padding)[1];
+    const left = padding(ow, kw, sw, node.padding)[1];
+    const y = withBias(oh * ow * cout, cout, weights, node);
+    for (let iy = 0; iy < h; iy++) for (let ix = 0; ix < w; ix++) {
+      const i = (iy * w + ix) * cin;
+      for (let a = 0; a < kh; a++) {
+        const oy = iy * sh + a - top;
+        if (oy < 0 || oy >= oh) continue;
+        for (let b = 0; b < kw; b++) {
+          const ox = ix * sw + b - left;
+          if (ox < 0 || ox >= ow) continue;
+          const o = (oy * ow + ox) * cout;
+          const k = (a * kw + b) * cout * cin;
+          for (let co = 0; co < cout; co++) {
+            let sum = 0;
+            const kc = k + co * cin;
+            for (let ci = 0; ci < cin; ci++) sum += x.data[i + ci] * kernel[kc + ci];
+            y[o + co] += sum;
+          }
+        }
+      }
+    }
+    return { data: activate(y, node.activation), shape: [oh, ow, cout] };
+  },
+  reshape: (node, [x]) => ({ data: x.data, shape: node.shape }),
+  concat(node, parts) {
+    const data = new Float64Array(parts.reduce((n, p) => n + p.data.length, 0));
+    let at = 0;
+    for (const part of parts) { data.set(part.data, at); at += part.data.length; }
+    return { data, shape: [data.length] };
+  },
+  activation: (node, [x]) => ({ data: activate(Float64Array.from(x.data), node.activation), shape: x.shape }),
+  identity: (node, [x]) => x,
+};
+
+// A decoder from its spec and weights: decode(z, label) -> the pixel means, row by row (H * W * C).
+export function makeDecoder(spec, weightsView) {
+  const weights = floats(weightsView);
+  const [height, width, channels] = spec.image_shape;
+  const numClasses = spec.inputs.length > 1 ? spec.inputs[1].size : 0;
+  function decode(z, label = 0) {
+    const values = { [spec.inputs[0].name]: { data: Float64Array.from(z), shape: [z.length] } };
+    if (numClasses) {
+      const oneHot = new Float64Array(numClasses);
+      oneHot[label] = 1;
+      values[spec.inputs[1].name] = { data: oneHot, shape: [numClasses] };
+    }
+    for (const node of spec.nodes) {
+      values[node.name] = OPS[node.op](node, node.inputs.map((name) => values[name]), weights);
+    }
+    const out = values[spec.output].data;
+    const means = new Float64Array(out.length);
+    const sigmoid = spec.means === "sigmoid";
+    for (let i = 0; i < out.length; i++) means[i] = sigmoid ? 1 / (1 + Math.exp(-out[i])) : out[i];
+    return means;
+  }
+  return { decode, height, width, channels, latentDim: spec.inputs[0].size, numClasses };
+}
+
+// --- drawing -------------------------------------------------------------------------------
+
+const STYLE = `
+.vaecourse-explorer { display: flex; gap: 16px; align-items: flex-start; flex-wrap: wrap;
+  font: 13px/1.4 system-ui, sans-serif; color: #222; }
+.vaecourse-explorer canvas.vaecourse-digit, .vaecourse-explorer canvas.vaecourse-thumb {
+  image-rendering: pixelated; border: 1px solid #ccc; background: #fff; }
+.vaecourse-explorer canvas.vaecourse-map { border: 1px solid #ccc; cursor: crosshair; touch-action: none; }
+.vaecourse-explorer .vaecourse-controls { display: flex; flex-direction: column; gap: 4px; min-width: 220px; }
+.vaecourse-explorer label { display: flex; align-items: center; gap: 6px; }
+.vaecourse-explorer input[type=range] { width: 160px; }
+.vaecourse-explorer .vaecourse-readout { font-family: ui-monospace, monospace; }
+.vaecourse-explorer .vaecourse-note { color: #8a5300; max-width: 420px; }
+.vaecourse-explorer .vaecourse-digits button { width: 2.2em; margin: 1px; }
+.vaecourse-explorer .vaecourse-digits button.vaecourse-on { background: #1f77b4; color: #fff; }
+.vaecourse-explorer input[type=number] { width: 5em; }
+`;
+
+function addStyle() {
+  if (document.getElementById("vaecourse-explorer-style")) return;
+  const style = document.createElement("style");
+  style.id = "vaecourse-explorer-style";
+  style.textContent = STYLE;
+  document.head.appendChild(style);
+}
+
+function element(tag, attributes = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key === "className") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function canvas(width, height, shown, className) {
+  const node = element("canvas", { className, width, height });
+  node.style.width = `${shown}px`;
+  node.style.height = `${Math.round((shown * height) / width)}px`;
+  return node;
+}
+
+// Paint grey levels in [0, 1] (ink dark) into a canvas of the image's own size.
+function paint(target, means, height, width) {
+  const context = target.getContext("2d");
+  const pixels = context.createImageData(width, height);
+  for (let i = 0; i < height * width; i++) {
+    const v = Math.round(255 - 255 * Math.min(1, Math.max(0, means[i])));
+    pixels.data.set([v, v, v, 255], 4 * i);
+  }
+  context.putImageData(pixels, 0, 0);
+}
+
+function bytesOf(view) {
+  return view && view.byteLength ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : null;
+}
+
+async function bitmap(view) {
+  return createImageBitmap(new Blob([bytesOf(view)], { type: "image/png" }));
+}
+
+const sign = (v) => (v >= 0 ? "+" : "-") + Math.abs(v).toFixed(2);
+
+// --- the explorer --------------------------------------------------------------------------
+
+function slider(name, min, max, value, step) {
+  const input = element("input", { type: "range", min, max, step, value });
+  return [input, element("label", {}, [element("span", { text: name }), input])];
+}
+
+function explorer(model, el) {
+  addStyle();
+  const kind = model.get("kind");
+  const [height, width] = model.get("image_shape");
+  const spec = model.get("spec");
+  const decoder = spec ? makeDecoder(spec, model.get("weights")) : null;
+  const extent = model.get("extent");
+  const latentDim = model.get("latent_dim");
+  const root = element("div", { className: "vaecourse-explorer" });
+  const digitCanvas = canvas(width, height, model.get("image_size"), "vaecourse-digit");
+  const readout = element("div", { className: "vaecourse-readout" });
+  const controls = element("div", { className: "vaecourse-controls" });
+  const left = element("div", { className: "vaecourse-controls" }, [digitCanvas, readout]);
+  root.append(left, controls);
+  if (model.get("note")) root.append(element("div", { className: "vaecourse-note", text: model.get("note") }));
+  el.replaceChildren(root);
+
+  // What the explorer shows, kept here; the model hears of it when a gesture ends.
+  const state = { z: (model.get("z") || []).slice(), digit: model.get("digit"), t: model.get("t"), ends: model.get("ends") };
+  const probe = { frames: [], lastImage: null, decoder, sent: 0 }; // read by tests and bench/explorer_speed.py
+  root.vaecourse = probe;
+  let inputTime = null; // the pointer or key event whose result the next frame shows
+  let requested = false;
+
+  function currentZ() {
+    if (kind !== "interpolation") return state.z;
+    const [a, b] = state.ends;
+    return a.map((v, i) => (1 - state.t) * v + state.t * b[i]);
+  }
+
+  function describe() {
+    if (kind === "interpolation") {
+      const t = state.t;
+      return `t = ${t.toFixed(2)}: ${Math.round((1 - t) * 100)}% of #${model.get("first")}, ` +
+        `${Math.round(t * 100)}% of #${model.get("second")}`;
+    }
+    const z = `z = (${state.z.map(sign).join(", ")})`;
+    return kind === "conditional" ? `digit ${state.digit}, ${z}` : z;
+  }
+
+  function finish(means) {
+    paint(digitCanvas, means, height, width);
+    readout.textContent = describe();
+    drawMap();
+    probe.lastImage = means;
+    probe.frames.push({ input: inputTime, painted: performance.now(), z: currentZ().slice(), digit: state.digit });
+    inputTime = null;
+  }
+
+  // Browser decoding: one decode per animation frame, however many events arrived.
+  function draw(event) {
+    if (event && inputTime === null) inputTime = event.timeStamp;
+    if (!decoder) return askKernel();
+    if (requested) return;
+    requested = true;
+    requestAnimationFrame(() => {
+      requested = false;
+      finish(decoder.decode(currentZ(), state.digit));
+    });
+  }
+
+  // Kernel decoding: send the newest point once the previous frame has come back.
+  let inFlight = false;
+  let dirty = false;
+  let inFlightSince = 0;
+  function askKernel() {
+    if (inFlight && performance.now() - inFlightSince < 2000) { dirty = true; return; }
+    inFlight = true;
+    dirty = false;
+    inFlightSince = performance.now();
+    commit();
+  }
+  model.on("change:frame", () => {
+    const frame = bytesOf(model.get("frame"));
+    if (!frame) return;
+    finish(Float64Array.from(frame, (v) => v / 255));
+    inFlight = false;
+    if (dirty) askKernel();
+  });
+
+  function commit() {
+    probe.sent += 1;
+    if (kind === "interpolation") model.set("t", state.t);
+    else model.set("z", state.z.slice());
+    model.save_changes();
+  }
+
+  // --- the map: encoded digits (a picture from the kernel) or the decoded manifold ----------
+  let map = null;
+  let mapPicture = null;
+  const manifolds = {};
+  if (kind !== "interpolation" && latentDim === 2 && model.get("map_size") > 0) {
+    const size = model.get("map_size");
+    map = canvas(size, size, size, "vaecourse-map");
+    root.append(map);
+    const toZ = (e) => {
+      const box = map.getBoundingClientRect();
+      const x = Math.min(Math.max((e.clientX - box.left) / box.width, 0), 1);
+      const y = Math.min(Math.max((e.clientY - box.top) / box.height, 0), 1);
+      return [(2 * x - 1) * extent, (1 - 2 * y) * extent];
+    };
+    map.addEventListener("pointerdown", (e) => {
+      map.setPointerCapture(e.pointerId);
+      moveTo(toZ(e), e);
+    });
+    map.addEventListener("pointermove", (e) => { if (map.hasPointerCapture(e.pointerId)) moveTo(toZ(e), e); });
+    map.addEventListener("pointerup", (e) => { map.releasePointerCapture(e.pointerId); if (decoder) commit(); });
+  }
+
+  async function loadMap() {
+    if (!map) return;
+    const picture = model.get("map_png");
+    if (bytesOf(picture)) mapPicture = await bitmap(picture);
+    else if (decoder) mapPicture = manifold(state.digit);
+    drawMap();
+  }
+
+  function manifold(label) {
+    // Digits decoded on an even grid over [-extent, extent]^2, z_2 growing upwards; one per class.
+    if (manifolds[label]) return manifolds[label];
+    const n = Math.max(2, Math.floor(model.get("map_size") / width));
+    const sheet = element("canvas", { width: n * width, height: n * height });
+    const tile = element("canvas", { width, height });
+    for (let row = 0; row < n; row++) for (let col = 0; col < n; col++) {
+      const z = [-extent + (2 * extent * col) / (n - 1), extent - (2 * extent * row) / (n - 1)];
+      paint(tile, decoder.decode(z, label), height, width);
+      sheet.getContext("2d").drawImage(tile, col * width, row * height);
+    }
+    manifolds[label] = sheet;
+    return sheet;
+  }
+
+  function drawMap() {
+    if (!map) return;
+    const context = map.getContext("2d");
+    const size = map.width;
+    context.fillStyle = "#fff";
+    context.fillRect(0, 0, size, size);
+    if (mapPicture) context.drawImage(mapPicture, 0, 0, size, size);
+    const x = ((state.z[0] / extent + 1) / 2) * size;
+    const y = ((1 - state.z[1] / extent) / 2) * size;
+    context.strokeStyle = "#d62728";
+    context.lineWidth = 2;
+    context.beginPath();
+    context.arc(x, y, 6, 0, 2 * Math.PI);
+    context.moveTo(x - 10, y); context.lineTo(x + 10, y);
+    context.moveTo(x, y - 10); context.lineTo(x, y + 10);
+    context.stroke();
+  }
+
+  // --- controls ------------------------------------------------------------------------------
+  const sliders = [];
+  function moveTo(z, event) {
+    state.z = z.map((v) => Math.min(extent, Math.max(-extent, v)));
+    sliders.forEach((input, i) => { input.value = state.z[i]; });
+    draw(event);
+  }
+
+  if (kind === "interpolation") {
+    const [t, row] = slider("t", 0, 1, state.t, 0.01);
+    t.addEventListener("input", (e) => { state.t = Number(t.value); draw(e); });
+    t.addEventListener("change", () => { if (decoder) commit(); });
+    sliders.push(t);
+    const thumbs = [0, 1].map(() => canvas(width, height, 84, "vaecourse-thumb"));
+    const gallery = model.get("gallery_codes");
+    const choices = ["first", "second"].map((name, i) => {
+      const input = element("input", { type: "number", min: 0, max: model.get("count") - 1,
+                                       step: 1, value: model.get(name) });
+      input.addEventListener("change", () => {
+        const index = Math.min(model.get("count") - 1, Math.max(0, Math.round(Number(input.value) || 0)));
+        input.value = index;
+        model.set(name, index);
+        if (gallery && gallery.length) { // the static site: every choice is on the page
+          const ends = state.ends.slice();
+          ends[i] = gallery[index];
+          model.set("ends", ends);
+          const size = height * width;
+          model.set("thumbs", new DataView(bytesOf(model.get("gallery_thumbs")).slice(index * size, (index + 1) * size).buffer));
+          showEnds();
+        } else model.save_changes(); // the kernel encodes the new digit and sends its code back
+      });
+      return [input, element("label", {}, [element("span", { text: i ? "to digit #" : "from digit #" }), input])];
+    });
+    const showEnds = () => {
+      state.ends = model.get("ends");
+      const pixels = bytesOf(model.get("thumbs"));
+      if (pixels) thumbs.forEach((thumb, i) => {
+        paint(thumb, Float64Array.from(pixels.subarray(i * height * width, (i + 1) * height * width), (v) => v / 255), height, width);
+      });
+      choices.forEach(([input], i) => { input.value = model.get(i ? "second" : "first"); });
+      if (decoder) draw(); // else the kernel sends the new frame itself
+    };
+    controls.append(row, element("div", { style: "display:flex; gap:12px" }, [
+      element("div", {}, [choices[0][1], thumbs[0]]), element("div", {}, [choices[1][1], thumbs[1]])]));
+    model.on("change:ends", showEnds);
+    model.on("change:t", () => {
+      if (Math.abs(model.get("t") - state.t) < 1e-9) return;
+      state.t = model.get("t");
+      t.value = state.t;
+      if (decoder) draw();
+    });
+    showEnds();
+  } else {
+    if (kind === "conditional") {
+      const buttons = [];
+      const row = element("div", { className: "vaecourse-digits" }, [element("span", { text: "digit " })]);
+      for (let d = 0; d < model.get("num_classes"); d++) {
+        const button = element("button", { type: "button", text: String(d) });
+        button.addEventListener("click", (e) => {
+          model.set("digit", d);
+          model.save_changes(); // a choice, not a drag: the kernel may hear of it at once
+          selectDigit(d, e);
+        });
+        buttons.push(button);
+        row.append(button);
+      }
+      const selectDigit = (d, event) => {
+        state.digit = d;
+        buttons.forEach((b, i) => b.classList.toggle("vaecourse-on", i === d));
+        if (decoder) {
+          mapPicture = map ? manifold(d) : null;
+          draw(event);
+        } // else the kernel sends the new frame and map itself
+      };
+      model.on("change:digit", () => selectDigit(model.get("digit")));
+      model.on("change:map_png", loadMap);
+      controls.append(row);
+      selectDigit(state.digit);
+    }
+    controls.append(element("b", { text: "latent z" }));
+    for (let i = 0; i < latentDim; i++) {
+      const [input, row] = slider(`z${i + 1}`, -extent, extent, state.z[i], 0.01);
+      input.addEventListener("input", (e) => { state.z[i] = Number(input.value); draw(e); });
+      input.addEventListener("change", () => { if (decoder) commit(); });
+      sliders.push(input);
+      controls.append(row);
+    }
+    model.on("change:z", () => {
+      const z = model.get("z");
+      if (z.every((v, i) => Math.abs(v - state.z[i]) < 1e-9)) return; // our own value coming back
+      state.z = z.slice();
+      sliders.forEach((input, i) => { input.value = state.z[i]; });
+      if (decoder) draw(); // the kernel sends a frame of its own
+    });
+    loadMap();
+  }
+  // The first frame: ours, or the one the kernel drew when the widget was made.
+  if (decoder) draw();
+  else if (bytesOf(model.get("frame"))) finish(Float64Array.from(bytesOf(model.get("frame")), (v) => v / 255));
+  probe.moveTo = (z) => moveTo(z); // the path a drag on the map takes
+  return root;
+}
+
+// --- in Jupyter, and on a page of its own ----------------------------------------------------
+
+export default {
+  render({ model, el }) {
+    explorer(model, el);
+  },
+};
+
+// A stand-in for the widget model: the saved state, and no kernel behind it.
+function localModel(state) {
+  const listeners = {};
+  return {
+    get: (key) => state[key],
+    set: (key, value) => {
+      state[key] = value;
+      (listeners[`change:${key}`] || []).forEach((listener) => listener());
+    },
+    save_changes: () => {},
+    on: (event, listener) => { (listeners[event] ||= []).push(listener); },
+  };
+}
+
+// Show the explorer saved at `url` (vaecourse.widgets' static_state) in `el`; binary fields are
+// files beside the JSON. Returns the explorer's root element.
+export async function mount(el, url) {
+  const base = new URL(url, document.baseURI);
+  const state = await (await fetch(base)).json();
+  await Promise.all(Object.entries(state.files || {}).map(async ([key, name]) => {
+    state[key] = new DataView(await (await fetch(new URL(name, base))).arrayBuffer());
+  }));
+  return explorer(localModel(state), el);
+}
+
+// A model from a state object already in memory (the parity test uses it).
+export function show(el, state) {
+  return explorer(localModel(state), el);
+}
