@@ -1,192 +1,173 @@
-"""How fast does the latent explorer answer? Prints figures; asserts nothing.
+"""How fast does the latent explorer answer a drag? Prints figures; asserts nothing.
 
-    python bench/explorer_speed.py            (make bench runs it after bench/train_speed.py)
+    python -m bench.explorer_speed            (make bench runs it after bench.train_speed)
 
-1. Fresh kernel to a usable explorer: start a kernel, import vaecourse, load
-   the pretrained 2-D VAE and draw the explorer with its map (median of 3).
-2. Kernel side, per slider move, inside a real kernel: the value arrives as
-   the browser sends it (``set_state``), the decoder runs, the PNG is encoded
-   and the image widget updated; against the naive baseline of
-   ``model.predict`` plus a new matplotlib figure saved as PNG, in the same
-   kernel. The two alternate in rounds (a drag of 100 explorer moves, then 14
-   naive moves, three times), so that both meet the same machine noise while
-   each runs as a drag does: move after move. (Interleaving single moves
-   instead charges the explorer for the baseline's matplotlib garbage and
-   cold caches: about 0.4 ms a move here.) Median and p95, and their ratio.
-3. Browser round trip in Debian's Chromium (Voila page): from a mouse move on
-   the slider handle to the new digit decoded and painted, over 60 moves.
+The figure is the one a hand feels: from a pointer move on the z1 slider to
+the new digit painted, in Debian's Chromium driven by Playwright, over 60
+moves (median and p95). The explorer itself stamps both ends: the pointer
+event's time and the end of the paint of the frame it caused. Between moves
+the bench waits for that frame, as a slow drag does. Side by side, in one run:
+
+* the browser explorer (the default: explorer.js decodes in the page), and
+* the kernel-side explorer (``decode_in="kernel"``: each move goes to the
+  kernel, which decodes and sends the frame back, as the explorers did before),
+
+each in three settings: JupyterLab with the kernel on localhost; JupyterLab
+behind a local proxy that holds every chunk 50 ms each way (100 ms added to a
+round trip, like a kernel on Binder; nothing leaves the machine); and the
+static course site, which has no kernel. It also counts the websocket messages
+the page sends while the pointer moves (the browser explorer should send none).
+Model: the pretrained 2-D VAE (dense, 2 -> 256 -> 512 -> 784).
+Targets (issue 13): p95 <= 16 ms for the browser explorer in every setting,
+and zero kernel messages per move.
 """
 
+import os
 import statistics
-import sys
+import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
+import nbformat
 import numpy as np
 from jupyter_client.manager import start_new_kernel
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+from tools import build_site
+from tools.harness import (
+    TEST_ENV,
+    chromium_path,
+    delayed_proxy,
+    free_port,
+    jupyter_lab,
+    launch_chromium,
+    server,
+    static_server,
+)
 
-MOVES, NAIVE_MOVES, ROUNDS, BROWSER_MOVES = 300, 42, 3, 60
+MOVES = 60
+ADDED_DELAY_S = 0.050  # each way
+TOKEN = "vaecourse-bench"
 
 SET_UP = """
-import os
-os.environ["VAECOURSE_MNIST"] = "subset"
 from vaecourse import pretrained
-from vaecourse.data import load_mnist
 from vaecourse.widgets import LatentExplorer
 vae = pretrained.load("vae2d")
-mnist = load_mnist(verbose=False)
-explorer = LatentExplorer(vae.decoder, encoder=vae.encoder, images=mnist.x_test, labels=mnist.y_test)
-display(explorer)
 """
+EXPLORERS = {  # what each cell of the bench notebook shows, in this order on the page
+    "browser explorer": "display(LatentExplorer(vae.decoder))",
+    "kernel-side explorer": 'display(LatentExplorer(vae.decoder, decode_in="kernel"))',
+}
 
-KERNEL_SIDE = f"""
-import io, json, time
-import matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-import numpy as np
-import tensorflow as tf
 
-explorer.min_interval = 0  # time every move; in use, moves closer than 15 ms are coalesced
-slider, decoder = explorer.sliders[0], vae.decoder
-
-def naive_move(value):
-    logits = decoder.predict(np.array([[value, 0.0]], "float32"), verbose=0)
-    fig, ax = plt.subplots(figsize=(2, 2))
-    ax.imshow(tf.sigmoid(logits)[0, ..., 0], cmap="gray_r")
-    ax.axis("off")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    explorer.image.value = buffer.getvalue()
-
-fast, naive = [], []
-values = np.linspace(-3, 3, {MOVES // ROUNDS})
-for _ in range({ROUNDS}):
-    for value in values:  # a drag across the slider
+def startup_seconds():
+    """Fresh kernel to a usable explorer with its map of encoded digits (3 runs)."""
+    code = SET_UP + ("from vaecourse.data import load_mnist\nmnist = load_mnist(verbose=False)\n"
+                     "display(LatentExplorer(vae.decoder, encoder=vae.encoder, images=mnist.x_test, "
+                     "labels=mnist.y_test))\n")
+    runs = []
+    for _ in range(3):
         start = time.perf_counter()
-        slider.set_state({{"value": float(value)}})
-        fast.append(time.perf_counter() - start)
-    for value in values[::len(values) // {NAIVE_MOVES // ROUNDS}][:{NAIVE_MOVES // ROUNDS}]:
-        start = time.perf_counter()
-        naive_move(float(value))
-        naive.append(time.perf_counter() - start)
-print(json.dumps({{"fast": fast, "naive": naive, "renders": explorer.renders}}))
-"""
-
-
-def run(client, code, timeout=300):
-    """Execute code in the kernel; return its stdout, raise on error."""
-    out = []
-
-    def collect(message):
-        if message["msg_type"] == "stream" and message["content"]["name"] == "stdout":
-            out.append(message["content"]["text"])
-        elif message["msg_type"] == "error":
-            raise RuntimeError("\n".join(message["content"]["traceback"]))
-
-    reply = client.execute_interactive(code, timeout=timeout, output_hook=collect)
-    if reply["content"]["status"] != "ok":
-        raise RuntimeError(reply["content"])
-    return "".join(out)
-
-
-def ms(values):
-    values = np.asarray(values) * 1000
-    return np.median(values), np.percentile(values, 95)
-
-
-def kernel_figures():
-    startups, timings = [], None
-    for attempt in range(3):
-        start = time.perf_counter()
-        manager, client = start_new_kernel(kernel_name="python3")
+        manager, client = start_new_kernel(kernel_name="python3", env={**os.environ, **TEST_ENV})
         try:
-            run(client, SET_UP)
-            startups.append(time.perf_counter() - start)
-            if attempt == 0:
-                import json
-
-                timings = json.loads(run(client, KERNEL_SIDE).strip().splitlines()[-1])
+            reply = client.execute_interactive(code, timeout=300)
+            assert reply["content"]["status"] == "ok", reply["content"]
+            runs.append(time.perf_counter() - start)
         finally:
             client.stop_channels()
             manager.shutdown_kernel(now=True)
-    return startups, timings
+    return runs
 
 
-def browser_figures():
-    from playwright.sync_api import sync_playwright
-    from test_browser import CHROMIUM_FLAGS, chromium_path, free_port, server
-
-    executable = chromium_path()
-    if executable is None:
-        return None
-    import tempfile
-
-    import nbformat
-
-    folder = Path(tempfile.mkdtemp())
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(SET_UP)])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(notebook, folder / "explorer.ipynb")
-    port = free_port()
-    command = [sys.executable, "-m", "voila", "explorer.ipynb", "--no-browser", f"--port={port}",
-               "--Voila.ip=127.0.0.1"]
-    latencies = []
-    with server(command, f"http://127.0.0.1:{port}/", cwd=folder), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.goto(f"http://127.0.0.1:{port}/", timeout=180_000)
-        page.locator(".widget-slider .noUi-handle").first.wait_for(timeout=180_000)
-        page.wait_for_function("() => document.querySelector('img.vaecourse-digit')?.naturalWidth > 0")
-        # Time stamps in the page: each pointer move, and each new digit once decoded and painted.
-        page.evaluate("""() => {
-            const img = document.querySelector('img.vaecourse-digit');
-            window.bench = {moves: [], frames: []};
-            document.addEventListener('pointermove', () => window.bench.moves.push(performance.now()), true);
-            new MutationObserver(() => img.decode().then(() => requestAnimationFrame(
-                () => window.bench.frames.push(performance.now())))).observe(img, {attributeFilter: ['src']});
-        }""")
-        handle = page.locator(".widget-slider .noUi-handle").first
-        box = handle.bounding_box()
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+def drag(page, explorer_index, sent):
+    """60 slow moves on one explorer's z1 slider: latencies in ms, and messages sent while moving."""
+    explorer = page.locator(".vaecourse-explorer").nth(explorer_index)
+    slider = explorer.locator("input[type=range]").first
+    slider.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    frames = f"document.querySelectorAll('.vaecourse-explorer')[{explorer_index}].vaecourse.frames"
+    box = slider.bounding_box()
+    x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.wait_for_timeout(500)
+    before, latencies = len(sent), []
+    for i in range(MOVES):
+        count = page.evaluate(f"{frames}.length")
+        x += 2 if (i // 20) % 2 == 0 else -2  # back and forth
         page.mouse.move(x, y)
-        page.mouse.down()
-        for i in range(BROWSER_MOVES):
-            step = 2 if (i // 25) % 2 == 0 else -2  # back and forth along the slider
-            frames = page.evaluate("window.bench.frames.length")
-            x += step
-            page.mouse.move(x, y)
-            moved = page.evaluate("window.bench.moves[window.bench.moves.length - 1]")
-            page.wait_for_function(f"window.bench.frames.length > {frames}", timeout=5_000)
-            latencies.append(page.evaluate(f"window.bench.frames[{frames}]") - moved)
-            page.wait_for_timeout(20)  # a hand drags at about 50 moves per second
-        page.mouse.up()
-        browser.close()
-    return np.asarray(latencies) / 1000
+        page.wait_for_function(f"{frames}.length > {count}", timeout=10_000)
+        frame = page.evaluate(f"{frames}[{count}]")
+        latencies.append(frame["painted"] - frame["input"])
+        page.wait_for_timeout(20)
+    messages = len(sent) - before
+    page.mouse.up()
+    return np.asarray(latencies), messages
+
+
+def jupyterlab_figures(browser, delay_s):
+    folder = Path(tempfile.mkdtemp())
+    cells = [nbformat.v4.new_code_cell(SET_UP), *(nbformat.v4.new_code_cell(code) for code in EXPLORERS.values())]
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nbformat.write(notebook, folder / "bench.ipynb")
+    port = free_port()
+    command = jupyter_lab(port, TOKEN, folder / "jupyterlab")
+    with (server(command, f"http://127.0.0.1:{port}/api/status?token={TOKEN}", cwd=folder, env=TEST_ENV,
+                 log_name="bench-jupyterlab"),
+          (delayed_proxy(port, delay_s) if delay_s else nullcontext(port)) as proxy_port):
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        sent = []
+        page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(payload)))
+        page.goto(f"http://127.0.0.1:{proxy_port}/lab/tree/bench.ipynb?token={TOKEN}", timeout=120_000)
+        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        page.wait_for_function("() => [...document.querySelectorAll('.vaecourse-explorer')]"
+                               ".filter(e => e.vaecourse?.frames.length > 0).length === 2", timeout=180_000)
+        results = {name: drag(page, i, sent) for i, name in enumerate(EXPLORERS)}
+        page.close()
+    return results
+
+
+def site_figures(browser):
+    out = build_site.build(Path(tempfile.mkdtemp()) / "site")
+    with static_server(out, log_name="bench-site") as url:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url + "11_latent_explorer.html")
+        page.wait_for_function("() => document.querySelector('.vaecourse-explorer')?.vaecourse?.frames.length > 0")
+        result = drag(page, 0, [])
+        page.close()
+    return {"browser explorer": result}
 
 
 def main():
-    print("Latent explorer speed (pretrained vae2d, 2 CPU cores)\n")
-    startups, timings = kernel_figures()
-    print(f"fresh kernel to usable explorer: median {statistics.median(startups):.1f} s "
-          f"(runs: {', '.join(f'{s:.1f}' for s in startups)}); target <= 10 s")
-    fast, naive = ms(timings["fast"]), ms(timings["naive"])
-    print(f"kernel side per slider move ({len(timings['fast'])} moves, {timings['renders']} frames drawn):")
-    print(f"  explorer (tf.function + PNG + widget): median {fast[0]:6.2f} ms   p95 {fast[1]:6.2f} ms")
-    print(f"  naive (predict + matplotlib figure):   median {naive[0]:6.2f} ms   p95 {naive[1]:6.2f} ms "
-          f"({len(timings['naive'])} moves)")
-    print(f"  speed-up of the median: {naive[0] / fast[0]:.0f}x; targets: median <= 2 ms, >= 20x")
-    latencies = browser_figures()
-    if latencies is None:
-        print("browser round trip: skipped (no Chromium; install Debian's chromium)")
+    print(f"Latent explorer: pointer move to new digit painted, {MOVES} moves (pretrained vae2d, 2 CPU cores)\n")
+    runs = startup_seconds()
+    print(f"fresh kernel to usable explorer: median {statistics.median(runs):.1f} s "
+          f"(runs: {', '.join(f'{s:.1f}' for s in runs)}); target <= 10 s\n")
+    if chromium_path() is None:
+        print("browser figures: skipped (no Chromium; install Debian's chromium)")
         return
-    trip = ms(latencies)
-    print(f"browser round trip, pointer move to new digit painted ({len(latencies)} moves): "
-          f"median {trip[0]:.1f} ms   p95 {trip[1]:.1f} ms; target median <= 50 ms")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        settings = {"JupyterLab, kernel on localhost": jupyterlab_figures(browser, 0.0),
+                    f"JupyterLab, +{2 * ADDED_DELAY_S * 1000:.0f} ms round trip": jupyterlab_figures(browser,
+                                                                                            ADDED_DELAY_S),
+                    "static site (no kernel)": site_figures(browser)}
+        browser.close()
+    print(f"{'setting':34s} {'explorer':22s} {'median ms':>10s} {'p95 ms':>8s} {'messages/move':>14s}")
+    for setting, results in settings.items():
+        for name in EXPLORERS:
+            if name not in results:
+                print(f"{setting:34s} {name:22s} {'(needs a kernel)':>34s}")
+                continue
+            latencies, messages = results[name]
+            print(f"{setting:34s} {name:22s} {np.median(latencies):10.1f} {np.percentile(latencies, 95):8.1f} "
+                  f"{messages / MOVES:14.2f}")
+    print("\ntargets: browser explorer p95 <= 16 ms in every setting, 0 messages per move")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """vaecourse's default VAE against two reference designs, side by side. Prints tables; asserts nothing.
 
-    python bench/train_speed.py [--epochs 30] [--seeds 0 1 2]        (make bench runs it)
+    python -m bench.train_speed [--epochs 30] [--seeds 0 1 2]        (make bench runs it)
 
 Same data (the 4,000 / 1,000 MNIST subset split), one process; for each seed,
 all three designs start from that seed:
@@ -32,8 +32,10 @@ import argparse
 import os
 import time
 
-os.environ.setdefault("VAECOURSE_MNIST", "subset")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+from tools.harness import TEST_ENV
+
+for variable, value in TEST_ENV.items():  # before TensorFlow is imported; the caller's own setting wins
+    os.environ.setdefault(variable, value)
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
@@ -41,8 +43,10 @@ import tensorflow as tf  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
 from vaecourse.data import load_mnist, make_dataset  # noqa: E402
-from vaecourse.models import bernoulli_nll, build_vae, kl_to_standard_normal  # noqa: E402
-from vaecourse.training import seed_everything, train  # noqa: E402
+from vaecourse.likelihoods import bernoulli_nll  # noqa: E402
+from vaecourse.models import build_vae, kl_to_standard_normal  # noqa: E402
+from vaecourse.reproducibility import seed_everything  # noqa: E402
+from vaecourse.training import RunConfig  # noqa: E402
 
 EVALUATION_SEED = 0  # the same z draws score every model
 
@@ -171,7 +175,7 @@ def vaecourse_default(seed):
 
     def fit_one_epoch(x_train, epoch):
         if "pipeline" not in data:  # the same input pipeline as vaecourse.training.train
-            data["pipeline"] = make_dataset(x_train, batch_size=128, binarize="dynamic", seed=seed)
+            data["pipeline"] = make_dataset(x_train, batch_size=128, binarization="dynamic", seed=seed)
         vae.fit(data["pipeline"], epochs=epoch + 1, initial_epoch=epoch, verbose=0)
 
     def posterior(x):
@@ -218,7 +222,7 @@ def main():
                         help="train the TF tutorial design on grey levels, not on binarized digits as it does")
     args = parser.parse_args()
     mnist = load_mnist("subset")
-    default_epochs = train.__kwdefaults__["epochs"]
+    default_epochs = RunConfig().epochs
     print(f"references: {args.epochs} epochs each; vaecourse: its default training ({default_epochs} epochs); "
           f"seeds {args.seeds}\n")
     designs = [(keras_io_design, args.epochs),

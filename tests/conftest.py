@@ -19,9 +19,30 @@ def small_vae(mnist):
     """A small dense VAE trained for a few epochs: enough for metrics to mean something."""
     from vaecourse.data import make_dataset
     from vaecourse.models import build_vae
-    from vaecourse.training import seed_everything
+    from vaecourse.reproducibility import seed_everything
 
     seed_everything(0)
     encoder, decoder, vae = build_vae(2, architecture="dense", hidden_units=(128,), seed=0)
     vae.fit(make_dataset(mnist.x_train, batch_size=100, seed=0), epochs=5, verbose=0)
     return encoder, decoder, vae
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium under Playwright; skipped with a hint where it is missing, except in CI."""
+    import os
+
+    from tools.harness import chromium_path, launch_chromium
+
+    if chromium_path() is None:
+        message = ("Chromium not found: install it (Debian/Ubuntu: sudo apt-get install chromium) "
+                   "or set CHROMIUM=/path/to/chromium to run the browser tests.")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()

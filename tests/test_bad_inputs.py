@@ -6,7 +6,7 @@ One row per bad input: (what is wrong, the call, a pattern the message must matc
 import numpy as np
 import pytest
 
-from vaecourse import data, metrics, models, plots, pretrained, training, widgets
+from vaecourse import data, metrics, models, plots, pretrained, reproducibility, training, widgets
 
 GOOD = np.full((4, 28, 28, 1), 0.5, np.float32)
 
@@ -46,12 +46,12 @@ BAD_INPUTS = [
     ("negative noise level", lambda: data.add_noise(GOOD, "masking", -0.1), r"level"),
     ("NaN noise level", lambda: data.add_noise(GOOD, "masking", float("nan")), r"level"),
     ("threshold out of range", lambda: data.binarize(GOOD, threshold=1.0), r"threshold"),
-    ("unknown binarization", lambda: data.make_dataset(GOOD, binarize="otsu"), r"binarize must be one of"),
+    ("unknown binarization", lambda: data.make_dataset(GOOD, binarization="otsu"), r"binarization must be one of"),
     ("zero batch size", lambda: data.make_dataset(GOOD, batch_size=0), r"batch_size"),
     ("labels of wrong length", lambda: data.make_dataset(GOOD, labels=[1, 2]), r"one label per image"),
     ("label out of range", lambda: data.make_dataset(GOOD, labels=[0, 1, 2, 10]), r"labels in 0\.\.9"),
     ("targets of another shape", lambda: data.make_dataset(GOOD, targets=GOOD[:2]), r"targets must have the shape"),
-    ("latent_dim 0", lambda: models.build_vae(0), r"latent_dim must be an integer >= 1"),
+    ("latent_dim 0", lambda: models.build_vae(0), r"latent_dim must be a positive integer"),
     ("latent_dim as text", lambda: models.build_encoder("2"), r"latent_dim"),
     ("input shape without channels", lambda: models.build_vae(2, input_shape=(28, 28)), r"input_shape"),
     ("conv shape not divisible", lambda: models.build_vae(2, architecture="conv", input_shape=(30, 30, 1)),
@@ -60,14 +60,16 @@ BAD_INPUTS = [
     ("unknown architecture", lambda: models.build_decoder(2, architecture="transformer"), r"architecture"),
     ("negative beta", lambda: models.build_vae(2, beta=-1), r"beta must be"),
     ("zero sigma", lambda: models.build_vae(2, likelihood="gaussian", sigma=0), r"sigma must be"),
+    ("negative sigma, Bernoulli", lambda: models.build_vae(2, sigma=-1), r"sigma must be a positive number"),
+    ("CVAE with True classes", lambda: models.build_cvae(2, num_classes=True), r"num_classes must be an integer >= 2"),
     ("CVAE with one class", lambda: models.build_cvae(2, num_classes=1), r"num_classes"),
     ("mismatched encoder and decoder",
      lambda: models.build_autoencoder(models.build_encoder(3), models.build_decoder(2)),
      r"code has size 3 but the decoder expects 2"),
     ("autoencoder from a non-model", lambda: models.build_autoencoder("encoder", models.build_decoder(2)),
      r"encoder must be a keras.Model"),
-    ("ELBO with the wrong likelihood", lambda: metrics.evaluate_elbo(*_vae()[:2], GOOD, likelihood="gaussian"),
-     r"does not match the decoder"),
+    ("ELBO of a plain decoder", lambda: metrics.evaluate_elbo(_vae()[0], models.build_decoder(2), GOOD),
+     r"has no likelihood.*output='bernoulli' or 'gaussian'"),
     ("ELBO of images of another size", lambda: metrics.evaluate_elbo(*_vae()[:2], np.zeros((2, 32, 32, 1), "float32")),
      r"the encoder expects \(28, 28, 1\)"),
     ("labels for an unconditional VAE", lambda: metrics.evaluate_elbo(*_vae()[:2], GOOD, labels=[0, 1, 2, 3]),
@@ -79,12 +81,12 @@ BAD_INPUTS = [
     ("manifold of a 3-D decoder", lambda: plots.plot_manifold(models.build_decoder(3)), r"2-D latent input"),
     ("latent map of 3-D codes", lambda: plots.plot_latent_map(np.zeros((5, 3)), np.zeros(5)), r"shape \(N, 2\)"),
     ("history without the key", lambda: plots.plot_history({"loss": [1.0]}, keys=["kl"]), r"history has no \['kl'\]"),
-    ("negative seed", lambda: training.seed_everything(-1), r"seed must be a non-negative integer"),
+    ("negative seed", lambda: reproducibility.seed_everything(-1), r"seed must be a non-negative integer"),
     ("zero epochs", lambda: training.train("vae", epochs=0), r"epochs must be a positive integer"),
     ("unknown model kind", lambda: training.train("gan"), r"kind must be one of"),
     ("checkpoint not .keras", lambda: training.train("vae", checkpoint="model.h5"), r"ending in \.keras"),
     ("resume without checkpoint", lambda: training.train("vae", resume=True), r"resume=True needs a checkpoint"),
-    ("huge learning rate", lambda: training.train("vae", learning_rate=100.0), r"learning_rate must be"),
+    ("negative learning rate", lambda: training.train("vae", learning_rate=-0.1), r"learning_rate must be a positive"),
     ("unknown pretrained model", lambda: pretrained.load("vae3d"), r"unknown pretrained model 'vae3d'"),
     ("explorer of a non-model", lambda: widgets.LatentExplorer("decoder"), r"decoder must be a keras.Model"),
     ("conditional decoder in LatentExplorer", lambda: widgets.LatentExplorer(_cvae_decoder()),
@@ -93,9 +95,10 @@ BAD_INPUTS = [
      r"needs a conditional decoder"),
     ("colour decoder", lambda: widgets.LatentExplorer(_colour_decoder()), r"grey-level images"),
     ("zero slider extent", lambda: widgets.LatentExplorer(_vae()[1], extent=0), r"extent .* must be a positive"),
-    ("digit out of range", lambda: widgets.ConditionalExplorer(_cvae_decoder(), digit=12), r"digit must be in 0\.\.9"),
+    ("digit out of range", lambda: widgets.ConditionalExplorer(_cvae_decoder(), digit=12),
+     r"digit must be an integer in 0\.\.9"),
     ("interpolation index out of range", lambda: widgets.InterpolationExplorer(*_vae()[:2], GOOD, second=4),
-     r"second must be an index in 0\.\.3"),
+     r"second must be an integer in 0\.\.3"),
     ("interpolation with a mismatched encoder",
      lambda: widgets.InterpolationExplorer(models.build_encoder(3), _vae()[1], GOOD), r"code has size 3"),
 ]

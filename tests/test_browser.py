@@ -2,59 +2,19 @@
 
 Each server starts on a free localhost port and is stopped on exit; every wait
 is bounded; a failure says what was on screen and leaves a screenshot in
-test-artifacts/. Without Chromium the test is skipped with a hint, except in
-CI (CI=true), where a missing browser is a failure.
+test-artifacts/. A drag must change the digit without a single message to the
+kernel while the pointer moves, and tell the kernel where z ended when it is
+released.
 """
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "test-artifacts"
-NOTEBOOK = "07_latent_explorer.ipynb"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]
+from tools.harness import ARTIFACTS, ROOT, TEST_ENV, free_port, jupyter_lab, server
 
-
-def chromium_path():
-    for candidate in (os.environ.get("CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
-                      shutil.which("chromium-browser")):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    if executable is None:
-        message = ("Chromium not found: install it (Debian/Ubuntu: sudo apt-get install chromium) "
-                   "or set CHROMIUM=/path/to/chromium to run the browser test.")
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+NOTEBOOK = "11_latent_explorer.ipynb"
 
 
 @pytest.fixture
@@ -64,51 +24,13 @@ def notebooks(tmp_path):
 
     copy = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    # Without stored outputs and widget state, every explorer on the page comes from a live kernel.
+    # Without stored outputs, every explorer on the page comes from a live kernel.
     notebook = nbformat.read(copy / NOTEBOOK, as_version=4)
     for cell in notebook.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, copy / NOTEBOOK)
     return copy
-
-
-@contextmanager
-def server(command, url, cwd, timeout=90):
-    """Start a server in its own process group, wait until url answers, stop it on exit."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / f"{Path(command[2]).name}-server.log"
-    env = {**os.environ, "VAECOURSE_MNIST": "subset", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                   start_new_session=True)
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                if process.poll() is not None:
-                    pytest.fail(f"{command[2]} exited with {process.returncode}:\n{log_path.read_text()[-2000:]}")
-                try:
-                    urllib.request.urlopen(url, timeout=2)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        pytest.fail(f"{command[2]} did not answer within {timeout} s:\n{log_path.read_text()[-2000:]}")
-                    time.sleep(0.5)
-            yield
-        finally:
-            stop(process)
-
-
-def stop(process):
-    """Stop a server and its kernels (its whole process group)."""
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=20)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def fail_with_screen(page, name, what):
@@ -118,61 +40,59 @@ def fail_with_screen(page, name, what):
     pytest.fail(f"{what}\nScreenshot: {shot}\nVisible text (end):\n{text}")
 
 
-def drag_first_slider_and_check_the_digit(page, name):
-    """Drag the first slider handle with the mouse; the digit image must change and be visible.
+def count_kernel_messages(page):
+    """Record every websocket frame the page sends (kernel messages travel that way)."""
+    sent = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(payload)))
+    return sent
 
-    Called once the whole notebook has run, so that nothing but the drag changes the image.
-    """
-    digit = page.locator("img.vaecourse-digit").first
-    handle = page.locator(".widget-slider .noUi-handle").first
-    readout = page.locator(".widget-slider .widget-readout").first
+
+def drag_first_slider_and_check_the_digit(page, name, sent):
+    """Drag the first explorer's z1 slider; the digit must change with no kernel message until release."""
+    explorer = page.locator(".vaecourse-explorer").first
+    slider = explorer.locator("input[type=range]").first
+    readout = explorer.locator(".vaecourse-readout")
     try:
-        handle.wait_for(state="visible", timeout=30_000)
-        page.wait_for_function(
-            "() => { const img = document.querySelector('img.vaecourse-digit');"
-            " return img && img.complete && img.naturalWidth > 0; }", timeout=30_000)
+        slider.wait_for(state="visible", timeout=60_000)
+        page.wait_for_function("() => document.querySelector('.vaecourse-explorer')?.vaecourse?.frames.length > 0",
+                               timeout=30_000)
     except Exception:
-        fail_with_screen(page, name, "the explorer's slider and digit image did not appear")
-    value_before = readout.inner_text()
-    before = digit.get_attribute("src")
-    for _ in range(3):  # JupyterLab may still re-lay out the page under the pointer: try again, boundedly
-        handle.scroll_into_view_if_needed()
-        page.wait_for_timeout(500)
-        box = handle.bounding_box()
-        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        direction = -1 if x > readout.bounding_box()["x"] - 40 else 1  # drag towards the free side
-        page.mouse.move(x, y)
-        page.mouse.down()
-        for step in range(1, 11):
-            page.mouse.move(x + direction * 6 * step, y)
-            page.wait_for_timeout(30)
-        page.mouse.up()
-        page.wait_for_timeout(300)
-        if readout.inner_text() != value_before:
-            break
-    try:
-        page.wait_for_function(
-            "(before) => { const img = document.querySelector('img.vaecourse-digit');"
-            " return img.getAttribute('src') !== before && img.complete && img.naturalWidth > 0; }",
-            arg=before, timeout=20_000)
-    except Exception:
-        fail_with_screen(page, name, "dragging the slider did not change the digit image")
-    assert readout.inner_text() != value_before, f"the slider did not move from {value_before}"
-    shown = digit.bounding_box()
-    assert shown and shown["width"] >= 100 and shown["height"] >= 100, f"digit image not shown: {shown}"
+        fail_with_screen(page, name, "the explorer's slider and digit did not appear")
+    slider.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    before = readout.inner_text()
+    pixels = "() => document.querySelector('canvas.vaecourse-digit').toDataURL()"
+    digit_before = page.evaluate(pixels)
+    frames_before = page.evaluate("() => document.querySelector('.vaecourse-explorer').vaecourse.frames.length")
+    box = slider.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    during = len(sent)
+    for step in range(1, 21):
+        page.mouse.move(x + 3 * step, y)
+        page.wait_for_timeout(25)
+    messages_while_dragging = len(sent) - during
+    page.mouse.up()
+    page.wait_for_timeout(1000)
+    frames = page.evaluate("() => document.querySelector('.vaecourse-explorer').vaecourse.frames.length")
+    assert readout.inner_text() != before, f"the slider did not move from {before}"
+    assert page.evaluate(pixels) != digit_before, "dragging the slider did not change the digit"
+    assert frames - frames_before >= 5, f"only {frames - frames_before} frames drawn during a 20-move drag"
+    assert messages_while_dragging == 0, f"{messages_while_dragging} messages sent while dragging"
+    assert any("comm_msg" in str(payload) for payload in sent[during:]), "z was not sent when the drag ended"
     shot = ARTIFACTS / f"{name}.png"
-    digit.scroll_into_view_if_needed()
-    page.screenshot(path=str(shot))
+    explorer.screenshot(path=str(shot))
     return shot
 
 
-def test_jupyterlab_explorer_responds_to_dragging(browser, notebooks):
+def test_jupyterlab_explorer_decodes_in_the_browser_while_dragging(browser, notebooks):
     port, token = free_port(), "vaecourse-test"
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-               "--allow-root", f"--IdentityProvider.token={token}", "--ServerApp.disable_check_xsrf=True",
-               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    with server(command, f"http://127.0.0.1:{port}/api/status?token={token}", cwd=notebooks):
+    command = jupyter_lab(port, token, notebooks.parent / "jupyterlab", "--ServerApp.disable_check_xsrf=True")
+    with server(command, f"http://127.0.0.1:{port}/api/status?token={token}", cwd=notebooks, env=TEST_ENV,
+                log_name="jupyterlab-server"):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        sent = count_kernel_messages(page)
         page.goto(f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={token}", timeout=60_000)
         try:
             page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
@@ -180,24 +100,29 @@ def test_jupyterlab_explorer_responds_to_dragging(browser, notebooks):
             page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_text("Run All Cells", exact=True).click()
-            page.get_by_text("one z, ten different digits: True").wait_for(timeout=180_000)
+            page.get_by_text("one z gives ten different digits: True").wait_for(timeout=180_000)
             page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)
         except Exception:
             fail_with_screen(page, "jupyterlab", "could not open the notebook and run all cells")
-        shot = drag_first_slider_and_check_the_digit(page, "jupyterlab-explorer")
-        assert shot.stat().st_size > 10_000
+        shot = drag_first_slider_and_check_the_digit(page, "jupyterlab-explorer", sent)
+        assert shot.stat().st_size > 5_000
 
 
-def test_voila_page_explorer_responds_to_dragging(browser, notebooks):
+def test_voila_page_explorer_decodes_in_the_browser_while_dragging(browser):
     port = free_port()
-    command = [sys.executable, "-m", "voila", NOTEBOOK, "--no-browser", f"--port={port}",
+    command = [sys.executable, "-m", "voila", "explorer.ipynb", "--no-browser", f"--port={port}",
                "--Voila.ip=127.0.0.1", "--show_tracebacks=True"]
-    with server(command, f"http://127.0.0.1:{port}/", cwd=notebooks):
+    with server(command, f"http://127.0.0.1:{port}/", cwd=ROOT / "app", env=TEST_ENV, log_name="voila-server"):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        sent = count_kernel_messages(page)
         page.goto(f"http://127.0.0.1:{port}/", timeout=180_000)
         try:  # Voila shows the page once every cell has run
-            page.get_by_text("one z, ten different digits: True").wait_for(timeout=180_000)
+            page.locator(".vaecourse-explorer").first.wait_for(timeout=180_000)
         except Exception:
-            fail_with_screen(page, "voila", "Voila did not show the executed notebook")
-        shot = drag_first_slider_and_check_the_digit(page, "voila-explorer")
-        assert shot.stat().st_size > 10_000
+            fail_with_screen(page, "voila", "Voila did not show the explorer page")
+        text = page.inner_text("body")
+        for command_word in ("python -m", "--export", "make "):
+            assert command_word not in text, f"the page shows a developer command ({command_word!r})"
+        assert "vae2d" in text and "-150.58" in text, "the model cards are not on the page"
+        shot = drag_first_slider_and_check_the_digit(page, "voila-explorer", sent)
+        assert shot.stat().st_size > 5_000

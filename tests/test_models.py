@@ -4,7 +4,7 @@ import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from vaecourse import models
+from vaecourse import likelihoods, models
 from vaecourse.data import make_dataset
 
 tfd = tfp.distributions
@@ -38,14 +38,14 @@ def test_linear_autoencoder_has_no_activations():
 
 
 @pytest.mark.parametrize("architecture", models.ARCHITECTURES)
-@pytest.mark.parametrize("likelihood", models.LIKELIHOODS)
+@pytest.mark.parametrize("likelihood", likelihoods.DISTRIBUTIONS)
 def test_vae_shapes_and_decoder_head(architecture, likelihood):
     encoder, decoder, vae = models.build_vae(2, architecture=architecture, likelihood=likelihood)
     assert [tuple(o.shape) for o in encoder.outputs] == [(None, 2)] * 3
     assert tuple(decoder.output.shape) == (None, 28, 28, 1)
     assert tuple(vae.output.shape) == (None, 28, 28, 1)
-    assert models.decoder_emits_logits(decoder) == (likelihood == "bernoulli")
-    assert vae.loss.name.startswith(likelihood)
+    assert likelihoods.likelihood_of(decoder).distribution == likelihood
+    assert vae.loss.distribution == likelihood  # the loss was made from the decoder's likelihood
 
 
 def test_sampling_reparameterizes_and_passes_gradients():
@@ -144,9 +144,9 @@ def test_pixel_means_turns_logits_into_probabilities():
     _, decoder, _ = models.build_vae(2, hidden_units=(16,))
     z = np.ones((3, 2), "float32")
     logits = decoder(z)
-    np.testing.assert_allclose(models.pixel_means(decoder, logits), tf.sigmoid(logits), rtol=1e-6)
+    np.testing.assert_allclose(likelihoods.pixel_means(decoder, logits), tf.sigmoid(logits), rtol=1e-6)
     plain = models.build_decoder(2)
-    np.testing.assert_array_equal(models.pixel_means(plain, plain(z)), plain(z))
+    np.testing.assert_array_equal(likelihoods.pixel_means(plain, plain(z)), plain(z))
 
 
 def test_gaussian_nll_matches_tfp():
@@ -154,7 +154,7 @@ def test_gaussian_nll_matches_tfp():
     x = rng.random((4, 28, 28, 1)).astype("float32")
     mean = rng.random((4, 28, 28, 1)).astype("float32")
     expected = -tfd.Independent(tfd.Normal(mean, 0.2), 3).log_prob(x).numpy()
-    np.testing.assert_allclose(models.gaussian_nll(x, mean, 0.2), expected, rtol=1e-4)
+    np.testing.assert_allclose(likelihoods.gaussian_nll(x, mean, 0.2), expected, rtol=1e-4)
 
 
 def test_bernoulli_nll_matches_tfp_and_is_stable_for_large_logits():
@@ -162,6 +162,25 @@ def test_bernoulli_nll_matches_tfp_and_is_stable_for_large_logits():
     x = (rng.random((4, 28, 28, 1)) > 0.5).astype("float32")
     logits = rng.normal(scale=50, size=(4, 28, 28, 1)).astype("float32")
     expected = -tfd.Independent(tfd.Bernoulli(logits=logits), 3).log_prob(x).numpy()
-    ours = models.bernoulli_nll(x, logits).numpy()
+    ours = likelihoods.bernoulli_nll(x, logits).numpy()
     assert np.all(np.isfinite(ours))
     np.testing.assert_allclose(ours, expected, rtol=1e-4)
+
+
+@pytest.mark.parametrize("likelihood, sigma", [("bernoulli", None), ("gaussian", 0.2)])
+def test_the_likelihood_survives_save_and_load(tmp_path, likelihood, sigma):
+    _, decoder, vae = models.build_vae(2, hidden_units=(16,), likelihood=likelihood, sigma=sigma or 0.1)
+    vae.save(tmp_path / "vae.keras")
+    reloaded = keras.saving.load_model(tmp_path / "vae.keras", safe_mode=True).get_layer("decoder")
+    head = likelihoods.likelihood_of(reloaded)
+    assert (head.distribution, head.sigma) == (likelihood, sigma)
+    # the compiled loss was derived from the decoder, and comes back with it
+    loss = keras.saving.load_model(tmp_path / "vae.keras", safe_mode=True).loss
+    assert (loss.distribution, loss.sigma) == (likelihood, sigma)
+
+
+def test_a_plain_decoder_has_no_likelihood_and_says_how_to_get_one():
+    with pytest.raises(ValueError, match="has no likelihood.*output='bernoulli' or 'gaussian'"):
+        likelihoods.likelihood_of(models.build_decoder(2))
+    with pytest.raises(ValueError, match="sigma belongs to a Gaussian likelihood"):
+        likelihoods.PixelLikelihood("bernoulli", sigma=0.1)

@@ -23,6 +23,27 @@ def test_reconstructions_put_inputs_above_outputs(mnist):
     np.testing.assert_array_equal(bottom.images[0].get_array(), 1 - x[0, ..., 0])
 
 
+def test_tile_lays_images_out_row_by_row():
+    images = np.arange(6 * 2 * 3, dtype="float32").reshape(6, 2, 3, 1)
+    canvas = plots.tile(images, nrows=2, ncols=3)
+    assert canvas.shape == (2 * 2, 3 * 3)
+    np.testing.assert_array_equal(canvas[:2, 3:6], images[1, ..., 0])  # first row, second column
+    np.testing.assert_array_equal(canvas[2:, :3], images[3, ..., 0])  # second row, first column
+    with pytest.raises(ValueError, match="tile needs 2 x 2 = 4 images"):
+        plots.tile(images, nrows=2, ncols=2)
+
+
+def test_image_rows_shows_the_first_n_of_each_row_with_its_name(mnist):
+    x = mnist.x_test[:12]
+    fig = plots.image_rows([x, 1 - x], ["digits", "negatives"], n=5)
+    assert len(fig.axes) == 10
+    np.testing.assert_array_equal(fig.axes[5 + 2].images[0].get_array(), 1 - x[2, ..., 0])  # second row, third
+    assert [fig.axes[r * 5].get_ylabel() for r in range(2)] == ["digits", "negatives"]
+    assert len(plots.image_rows([x[:3], x], ["three", "all"], n=5).axes) == 2 * 3  # as many as the shortest row
+    with pytest.raises(ValueError, match="one name per row"):
+        plots.image_rows([x, x], ["only one"])
+
+
 def test_gaussian_grid_spaces_points_by_prior_quantiles():
     grid = plots.gaussian_grid(5, low=0.1, high=0.9)
     assert grid.shape == (25, 2)

@@ -1,15 +1,17 @@
 """The shipped models load offline and safely, and reach the figures on their cards."""
 
+import dataclasses
+import importlib.resources
 import shutil
 import socket
+from pathlib import Path
 
 import keras
 import pytest
 
-from vaecourse import metrics, models, pretrained
-from vaecourse.models import bernoulli_nll
+from vaecourse import likelihoods, metrics, pretrained
 
-README = (pretrained.DIRECTORY.parent.parent / "README.md").read_text()
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +29,9 @@ def test_model_loads_with_its_parts_and_card(name):
     assert tuple(loaded.decoder.outputs[0].shape[1:]) == (28, 28, 1)
     assert loaded.card["kind"] == name.removesuffix("2d")
     assert loaded.card["command"].startswith("python -m vaecourse.training ")
-    assert (pretrained.DIRECTORY / f"{name}.keras").stat().st_size < 6 * 2**20  # a few MB at most
+    assert loaded.card["run"] == dataclasses.asdict(pretrained.MODELS[name])  # the card records the run
+    with importlib.resources.as_file(pretrained.directory() / f"{name}.keras") as path:
+        assert path.stat().st_size < 6 * 2**20  # a few MB at most
 
 
 @pytest.mark.parametrize("name", ["vae2d", "cvae2d"])
@@ -42,7 +46,7 @@ def test_variational_models_reach_their_documented_elbo(name, mnist):
 
 def test_autoencoder_reaches_its_documented_loss(mnist):
     loaded = pretrained.load("ae2d")
-    nll = float(bernoulli_nll(mnist.x_test, loaded.model(mnist.x_test)).numpy().mean())
+    nll = metrics.reconstruction_nll(loaded.model, loaded.decoder, mnist.x_test)
     documented = loaded.card["held_out"]["reconstruction_nll"]
     assert nll <= documented + 0.5
     assert f"{documented:.1f}" in README
@@ -61,11 +65,22 @@ def test_unknown_name_lists_the_available_models():
         pretrained.load("vae3d")
 
 
+def test_a_missing_card_gives_a_clear_error(tmp_path, monkeypatch):
+    copy = tmp_path / "pretrained"
+    with importlib.resources.as_file(pretrained.directory()) as shipped:
+        shutil.copytree(shipped, copy)
+    monkeypatch.setattr(pretrained, "directory", lambda: copy)
+    (copy / "cvae2d.json").unlink()
+    with pytest.raises(pretrained.PretrainedModelError, match="card of the pretrained model 'cvae2d'.*missing"):
+        pretrained.load("cvae2d")
+
+
 @pytest.mark.parametrize("damage", ["truncated", "missing"])
 def test_damaged_file_gives_a_clear_error_and_is_left_alone(tmp_path, monkeypatch, damage):
     copy = tmp_path / "pretrained"
-    shutil.copytree(pretrained.DIRECTORY, copy)
-    monkeypatch.setattr(pretrained, "DIRECTORY", copy)
+    with importlib.resources.as_file(pretrained.directory()) as shipped:
+        shutil.copytree(shipped, copy)
+    monkeypatch.setattr(pretrained, "directory", lambda: copy)
     path = copy / "vae2d.keras"
     if damage == "missing":
         path.unlink()
@@ -79,6 +94,7 @@ def test_damaged_file_gives_a_clear_error_and_is_left_alone(tmp_path, monkeypatc
     assert path.read_bytes() == before
 
 
-def test_pretrained_decoder_drives_models_helpers():
-    loaded = pretrained.load("vae2d")
-    assert models.decoder_emits_logits(loaded.decoder)
+def test_pretrained_decoders_carry_their_likelihood():
+    for name in pretrained.NAMES:
+        head = likelihoods.likelihood_of(pretrained.load(name).decoder)
+        assert (head.distribution, head.sigma) == ("bernoulli", None)

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import os
 import signal
@@ -6,20 +7,22 @@ import sys
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from vaecourse import training
+from tools.harness import TEST_ENV
+from vaecourse import devices, likelihoods, training
 from vaecourse.data import make_dataset
 from vaecourse.models import build_vae
-from vaecourse.training import seed_everything
+from vaecourse.reproducibility import seed_everything
 
 
 def _train_once(x):
     seed_everything(123)
     _, _, vae = build_vae(2, architecture="conv", filters=(8, 16), hidden_units=(32,))
-    history = vae.fit(make_dataset(x, batch_size=64, binarize="dynamic"), epochs=2, verbose=0)
+    history = vae.fit(make_dataset(x, batch_size=64, binarization="dynamic"), epochs=2, verbose=0)
     return history.history["loss"], vae.get_weights()
 
 
@@ -37,16 +40,19 @@ def test_different_seed_gives_different_training(mnist):
     losses_a, _ = _train_once(x)
     seed_everything(124)
     _, _, vae = build_vae(2, architecture="conv", filters=(8, 16), hidden_units=(32,))
-    losses_b = vae.fit(make_dataset(x, batch_size=64, binarize="dynamic"), epochs=2, verbose=0).history["loss"]
+    losses_b = vae.fit(make_dataset(x, batch_size=64, binarization="dynamic"), epochs=2, verbose=0).history["loss"]
     assert losses_a != losses_b
 
 
 # --- the training command: checkpoints, resume, interruption, divergence --------
 
 def _cli(*args):
-    env = {**os.environ, "VAECOURSE_MNIST": "subset", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **TEST_ENV, "PYTHONUNBUFFERED": "1"}
+    # Ctrl-C as a terminal delivers it, even when the tests run in a background job (which ignores SIGINT,
+    # and its children inherit that: Python then installs no KeyboardInterrupt handler).
     return subprocess.Popen([sys.executable, "-m", "vaecourse.training", *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def test_ctrl_c_keeps_the_last_complete_checkpoint_and_resume_finishes(tmp_path):
@@ -67,7 +73,7 @@ def test_ctrl_c_keeps_the_last_complete_checkpoint_and_resume_finishes(tmp_path)
     assert 2 <= done < 200
     assert not list(tmp_path.glob(".*partial*"))  # no half-written file left behind
 
-    resumed = _cli("vae", "--epochs", str(done + 2), "--checkpoint", str(checkpoint), "--resume")
+    resumed = _cli("--epochs", str(done + 2), "--checkpoint", str(checkpoint), "--resume")  # the rest from the file
     out, err = resumed.communicate(timeout=120)
     assert resumed.returncode == 0, err
     assert f"Resuming from {checkpoint} after epoch {done}." in out
@@ -82,6 +88,19 @@ def test_resume_continues_the_optimizer_where_it_stopped(tmp_path):
     _, _, model, history = training.train("ae", epochs=2, checkpoint=checkpoint, resume=True, progress=False)
     assert int(model.optimizer.iterations.numpy()) == 2 * 32  # 4,000 digits / 128 per batch, two epochs
     assert len(history["loss"]) == 2 and history["loss"][1] < history["loss"][0]
+
+
+def test_the_checkpoint_records_its_run_and_resume_rebuilds_the_model_from_it(tmp_path):
+    checkpoint = tmp_path / "ae3.keras"
+    training.train("ae", latent_dim=3, epochs=1, batch_size=256, seed=5, checkpoint=checkpoint, progress=False)
+    record = json.loads(checkpoint.with_suffix(".json").read_text())
+    assert record["run"] == {**dataclasses.asdict(training.RunConfig()), "kind": "ae", "latent_dim": 3,
+                             "epochs": 1, "batch_size": 256, "seed": 5}
+    # Nothing but the new number of epochs is given: kind, latent size and batch size come from the file.
+    encoder, decoder, model, history = training.train(epochs=2, checkpoint=checkpoint, resume=True, progress=False)
+    assert model.name == "autoencoder" and encoder.output.shape[-1] == 3
+    assert int(model.optimizer.iterations.numpy()) == 2 * 16  # 4,000 digits / 256 per batch, two epochs
+    assert json.loads(checkpoint.with_suffix(".json").read_text())["run"]["epochs"] == 2
 
 
 def test_existing_checkpoint_is_never_overwritten_without_resume(tmp_path):
@@ -108,7 +127,7 @@ def test_checkpoint_of_another_architecture_is_refused(tmp_path):
     checkpoint = tmp_path / "ae.keras"
     training.train("ae", epochs=1, checkpoint=checkpoint, progress=False)
     before = checkpoint.read_bytes()
-    with pytest.raises(training.CheckpointError, match="different model.*--latent-dim"):
+    with pytest.raises(training.CheckpointError, match=r"made by a different run \(latent_dim=2, not 3\)"):
         training.train("ae", latent_dim=3, epochs=2, checkpoint=checkpoint, resume=True, progress=False)
     assert checkpoint.read_bytes() == before
 
@@ -122,7 +141,7 @@ def test_an_interrupted_write_leaves_the_old_file(tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        training._atomic_write(target, write_half_then_die)
+        training.atomic_write(target, write_half_then_die)
     assert target.read_bytes() == b"complete epoch 3"
     assert list(tmp_path.iterdir()) == [target]
 
@@ -134,6 +153,23 @@ def test_divergence_stops_with_the_likely_cause(tmp_path):
     if checkpoint.exists():  # only finite epochs are ever saved
         record = json.loads(checkpoint.with_suffix(".json").read_text())
         assert all(np.isfinite(record["history"]["loss"]))
+
+
+@pytest.mark.parametrize("kind", ["vae", "ae"])
+def test_export_writes_a_model_without_optimizer_and_a_card_that_describes_it(tmp_path, capsys, kind):
+    exported = tmp_path / f"{kind}.keras"
+    assert training.main([kind, "--epochs", "1", "--latent-dim", "3", "--export", str(exported)]) == 0
+    card = json.loads(exported.with_suffix(".json").read_text())
+    assert card["kind"] == kind and card["run"]["epochs"] == 1 and card["run"]["latent_dim"] == 3
+    assert card["command"].startswith(f"python -m vaecourse.training {kind}") and f"--export {kind}.keras" in card[
+        "command"]
+    figures = {"vae": {"elbo", "reconstruction", "kl"}, "ae": {"reconstruction_nll", "mse"}}[kind]
+    assert set(card["held_out"]) == figures and all(np.isfinite(v) for v in card["held_out"].values())
+    assert str(card["held_out"]) in capsys.readouterr().out
+    model = keras.saving.load_model(exported, safe_mode=True)
+    assert model.optimizer is None  # weights and architecture only
+    assert model.count_params() == card["parameters"]
+    assert likelihoods.likelihood_of(model.get_layer("decoder")).describe() == card["likelihood"]
 
 
 def test_command_line_refuses_bad_arguments(capsys):
@@ -148,15 +184,15 @@ def test_mixed_precision_switch_trains_in_float16_and_keeps_losses_in_float32(mn
     import keras
 
     try:
-        assert training.use_mixed_precision(True) == "mixed_float16"
+        assert devices.use_mixed_precision(True) == "mixed_float16"
         encoder, decoder, vae = build_vae(2, hidden_units=(32,), seed=0)
         assert encoder.get_layer("dense_0").compute_dtype == "float16"
         assert decoder.output.dtype == "float32"  # the head stays float32
         history = vae.fit(mnist.x_train[:256], mnist.x_train[:256], batch_size=64, epochs=2, verbose=0)
         assert all(np.isfinite(history.history["loss"])) and history.history["loss"][1] < history.history["loss"][0]
     finally:
-        training.use_mixed_precision(False)
+        devices.use_mixed_precision(False)
     assert keras.mixed_precision.global_policy().name == "float32"
     on_gpu = bool(tf.config.list_physical_devices("GPU"))
-    assert training.use_mixed_precision("auto") == ("mixed_float16" if on_gpu else "float32")
-    training.use_mixed_precision(False)
+    assert devices.use_mixed_precision("auto") == ("mixed_float16" if on_gpu else "float32")
+    devices.use_mixed_precision(False)

@@ -1,16 +1,20 @@
-"""The explorers without a browser: setting widget values from Python redraws the digit."""
+"""The explorers from Python: what travels to the browser, the synced traits, and the kernel fallback.
+
+What the browser draws is checked in Chromium (test_explorer_parity.py, test_browser.py);
+here: the decoder goes to the front end when it can and the kernel decodes when it cannot,
+setting z (or the digit, t, first, second) from Python takes effect and is checked, and a
+kernel-decoded frame is the decoder's image.
+"""
 
 import io
 
+import keras
 import numpy as np
 import pytest
+import traitlets
 from PIL import Image
 
-from vaecourse import models, widgets
-
-
-def _pixels(png):
-    return np.asarray(Image.open(io.BytesIO(png)))
+from vaecourse import likelihoods, models, portable, widgets
 
 
 @pytest.fixture(scope="module")
@@ -19,122 +23,143 @@ def vae_parts():
     return encoder, decoder
 
 
-def test_slider_move_redraws_the_decoded_digit(vae_parts):
+def _means(decoder, z, label=None):
+    inputs = [np.asarray([z], "float32"), np.eye(10, dtype="float32")[[label]]] if label is not None else \
+        np.asarray([z], "float32")
+    return likelihoods.pixel_means(decoder, decoder(inputs)).numpy()[0, ..., 0]
+
+
+def _frame(explorer):
+    return np.frombuffer(explorer.frame, "uint8").reshape(explorer.image_shape) / 255
+
+
+def _unportable_decoder():
+    z = keras.Input((2,))
+    h = keras.layers.LayerNormalization(name="norm")(keras.layers.Dense(784)(z))
+    return keras.Model(z, keras.layers.Reshape((28, 28, 1))(h))
+
+
+def test_the_decoder_travels_to_the_browser_once(vae_parts):
     _, decoder = vae_parts
     explorer = widgets.LatentExplorer(decoder, image_size=140)
-    first = explorer.image.value
-    assert _pixels(first).shape == (28, 28)  # the browser enlarges it, crisply
-    assert explorer.image.width == "140" and "vaecourse-pixels" in explorer.image._dom_classes
-    explorer.sliders[0].value = 2.0
-    second = explorer.image.value
-    assert second != first and explorer.renders == 2
-    # The image is the decoder's output at z = (2, 0), ink dark.
-    expected = models.pixel_means(decoder, decoder(np.array([[2.0, 0.0]], "float32"))).numpy()[0, ..., 0]
-    shown = _pixels(second) / 255.0
-    np.testing.assert_allclose(1 - shown, expected, atol=1 / 255 + 1e-6)
-    assert explorer.readout.value == "z = (+2.00, +0.00)"
+    assert explorer.decodes_in == "browser" and explorer.note == ""
+    assert len(explorer.weights) == 4 * sum(w.size for w in decoder.get_weights())
+    assert explorer.frame == b""  # the kernel draws nothing
+    z = np.array([[1.0, -2.0]], "float32")
+    np.testing.assert_allclose(portable.forward(explorer.spec, explorer.weights, z)[0, ..., 0],
+                               _means(decoder, z[0]), atol=1e-5)
+    assert (explorer.image_size, explorer.image_shape, explorer.map_size) == (140, [28, 28], 240)
 
 
-def test_sliders_cover_three_prior_standard_deviations(vae_parts):
+def test_z_is_a_trait_that_python_sets_and_the_sliders_bound(vae_parts):
     explorer = widgets.LatentExplorer(vae_parts[1])
-    assert len(explorer.sliders) == 2
-    assert all((s.min, s.max, s.continuous_update) == (-3.0, 3.0, True) for s in explorer.sliders)
+    assert explorer.z == [0.0, 0.0] and explorer.extent == 3.0
+    explorer.move_to([1.5, -7])
+    assert explorer.z == [1.5, -3.0]  # clipped to the sliders' range
+    with pytest.raises(traitlets.TraitError, match="z must be 2 finite numbers"):
+        explorer.z = [1.0, 2.0, 3.0]
+    with pytest.raises(traitlets.TraitError, match="finite"):
+        explorer.move_to([np.nan, 0])
+    assert explorer.z == [1.5, -3.0]  # a refused value changes nothing
+    np.testing.assert_allclose(explorer.image(), _means(vae_parts[1], [1.5, -3.0]), atol=1e-6)
 
 
-def test_clicking_and_dragging_on_the_map_moves_z(vae_parts):
+def test_a_decoder_the_browser_cannot_run_is_decoded_in_the_kernel_and_says_so():
+    decoder = _unportable_decoder()
+    explorer = widgets.LatentExplorer(decoder)
+    assert explorer.decodes_in == "kernel" and explorer.spec is None
+    assert "Decoding in the kernel" in explorer.note and "'norm' (LayerNormalization)" in explorer.note
+    first = explorer.frame
+    explorer.move_to([2.0, 0.5])
+    assert explorer.frame != first
+    np.testing.assert_allclose(_frame(explorer), np.clip(_means(decoder, [2.0, 0.5]), 0, 1), atol=0.5 / 255 + 1e-6)
+    assert Image.open(io.BytesIO(explorer.map_png)).size == (8 * 28, 8 * 28)  # the manifold, from the kernel
+    with pytest.raises(portable.NotPortable, match="a page without one cannot show it"):
+        explorer.static_state()
+    with pytest.raises(portable.NotPortable, match="LayerNormalization"):
+        widgets.LatentExplorer(decoder, decode_in="browser")
+
+
+def test_kernel_decoding_on_request_draws_the_decoders_image(vae_parts):
     encoder, decoder = vae_parts
-    rng = np.random.default_rng(0)
-    images = rng.random((50, 28, 28, 1), dtype=np.float32)
+    images = np.random.default_rng(0).random((50, 28, 28, 1), dtype=np.float32)
     explorer = widgets.LatentExplorer(decoder, encoder=encoder, images=images, labels=np.arange(50) % 10,
-                                      map_size=200)
-    before, renders = explorer.image.value, explorer.renders
-    explorer.map._press(150, 50)  # right of centre, above it
-    np.testing.assert_allclose(explorer.z, [1.5, 1.5], atol=0.01)
-    assert explorer.renders == renders + 1  # both sliders moved, one redraw
-    assert explorer.image.value != before
-    explorer.map._drag(0, 200)
-    np.testing.assert_allclose(explorer.z, [-3.0, -3.0], atol=0.01)
-    explorer.map._release(0, 200)
-    explorer.map._drag(100, 100)  # a move without the button held changes nothing
-    np.testing.assert_allclose(explorer.z, [-3.0, -3.0], atol=0.01)
-    np.testing.assert_allclose(explorer.map.to_pixel(explorer.map.to_z(37, 121)), (37, 121), atol=1e-3)
-
-
-def test_manifold_map_without_an_encoder(vae_parts):
-    explorer = widgets.LatentExplorer(vae_parts[1], map_size=112)
-    assert explorer.map is not None and explorer.map.size == 112
+                                      decode_in="kernel")
+    assert explorer.spec is None and explorer.note == ""  # asked for, not a fallback
+    explorer.z = [-1.0, 2.0]
+    np.testing.assert_allclose(_frame(explorer), _means(decoder, [-1.0, 2.0]), atol=0.5 / 255 + 1e-6)
+    picture = np.asarray(Image.open(io.BytesIO(explorer.map_png)))
+    assert picture.shape == (240, 240, 3) and len(np.unique(picture.reshape(-1, 3), axis=0)) > 10  # coloured codes
 
 
 def test_higher_dimensional_latent_space_has_sliders_but_no_map():
     _, decoder, _ = models.build_vae(5, hidden_units=(16,))
     explorer = widgets.LatentExplorer(decoder)
-    assert len(explorer.sliders) == 5 and explorer.map is None
-    explorer.sliders[4].value = -1.0
-    assert explorer.readout.value.endswith("-1.00)")
+    assert explorer.latent_dim == 5 and explorer.map_size == 0 and len(explorer.z) == 5
+    with pytest.raises(ValueError, match="needs a 2-D latent space"):
+        widgets.LatentExplorer(decoder, encoder=models.build_encoder(5), images=np.zeros((1, 28, 28, 1)),
+                               labels=[0])
 
 
-def test_conditional_explorer_changes_digit_and_map():
+def test_conditional_explorer_switches_the_digit_and_its_map():
     _, decoder, _ = models.build_cvae(2, hidden_units=(16,), seed=0)
-    explorer = widgets.ConditionalExplorer(decoder, digit=3)
-    before = explorer.image.value
-    explorer.digit.value = 8
-    assert explorer.image.value != before
-    assert explorer.readout.value.startswith("digit 8")
-    explorer.sliders[1].value = 1.0
-    assert explorer.readout.value == "digit 8, z = (+0.00, +1.00)"
+    explorer = widgets.ConditionalExplorer(decoder, digit=3, decode_in="kernel")
+    frame, picture = explorer.frame, explorer.map_png
+    explorer.digit = 8
+    assert explorer.frame != frame and explorer.map_png != picture
+    np.testing.assert_allclose(explorer.image(), _means(decoder, [0.0, 0.0], label=8), atol=1e-6)
+    with pytest.raises(traitlets.TraitError, match="digit must be an integer in 0..9"):
+        explorer.digit = 10
+    with pytest.raises(ValueError, match="digit must be an integer in 0..9"):
+        widgets.ConditionalExplorer(decoder, digit=12)
+    browser_side = widgets.ConditionalExplorer(decoder, digit=1)
+    assert browser_side.decodes_in == "browser" and browser_side.map_png == b""  # the browser draws each map
 
 
 def test_interpolation_walks_from_one_code_to_the_other(vae_parts, mnist):
     encoder, decoder = vae_parts
-    explorer = widgets.InterpolationExplorer(encoder, decoder, mnist.x_test, first=0, second=1)
-    start = explorer.image.value
+    explorer = widgets.InterpolationExplorer(encoder, decoder, mnist.x_test, first=0, second=1, decode_in="kernel")
     z_mean = encoder(mnist.x_test[:2])[0].numpy()
-    end_image = models.pixel_means(decoder, decoder(z_mean[1:2])).numpy()[0, ..., 0]
-    explorer.t.value = 1.0
-    np.testing.assert_allclose(1 - _pixels(explorer.image.value) / 255, end_image, atol=1 / 255 + 1e-6)
-    explorer.t.value = 0.0
-    assert explorer.image.value == start
-    explorer.second.value = 7
-    explorer.t.value = 1.0
-    assert explorer.readout.value == "t = 1.00: 0% of #0, 100% of #7"
+    np.testing.assert_allclose(explorer.ends, z_mean, atol=1e-6)
+    explorer.t = 1.0
+    np.testing.assert_allclose(_frame(explorer), _means(decoder, z_mean[1]), atol=0.5 / 255 + 1e-6)
+    explorer.second = 7
+    np.testing.assert_allclose(explorer.ends[1], encoder(mnist.x_test[7:8])[0].numpy()[0], atol=1e-6)
+    thumbs = np.frombuffer(explorer.thumbs, "uint8").reshape(2, 28, 28)
+    np.testing.assert_allclose(thumbs[1] / 255, mnist.x_test[7, ..., 0], atol=0.5 / 255 + 1e-6)
+    with pytest.raises(traitlets.TraitError, match="second must be an integer in 0..999"):
+        explorer.second = 1000
+    with pytest.raises(traitlets.TraitError, match="t must be a number in \\[0, 1\\]"):
+        explorer.t = 1.5
 
 
-def test_plain_autoencoder_interpolation():
+def test_interpolation_with_a_plain_autoencoder_and_its_static_gallery():
     encoder = models.build_encoder(2, hidden_units=(8,))
     decoder = models.build_decoder(2, hidden_units=(8,))
-    images = np.random.default_rng(0).random((3, 28, 28, 1), dtype=np.float32)
+    images = np.random.default_rng(0).random((30, 28, 28, 1), dtype=np.float32)
     explorer = widgets.InterpolationExplorer(encoder, decoder, images, first=0, second=2)
-    explorer.t.value = 0.5
-    assert explorer.renders >= 2
+    np.testing.assert_allclose(explorer.ends[1], encoder(images[2:3]).numpy()[0], atol=1e-6)
+    state, files = explorer.static_state(gallery_size=10)
+    assert state["count"] == 10 and len(state["gallery_codes"]) == 10 and len(files["gallery_thumbs"]) == 10 * 784
+    np.testing.assert_allclose(state["gallery_codes"][2], explorer.ends[1], atol=1e-6)
+    assert set(files) == {"weights", "thumbs", "gallery_thumbs"} and state["kind"] == "interpolation"
 
 
-def test_superseded_browser_values_are_dropped_inside_an_event_loop(vae_parts):
-    """During a fast drag in a kernel only the newest value is drawn."""
-    import asyncio
-
-    explorer = widgets.LatentExplorer(vae_parts[1], min_interval=0.05)
-
-    async def drag():
-        for value in np.linspace(-3, 3, 30):
-            explorer.sliders[0].set_state({"value": float(value)})  # as a message from the browser does
-        await asyncio.sleep(0.2)
-
-    renders = explorer.renders
-    asyncio.run(drag())
-    assert 1 <= explorer.renders - renders <= 3  # not 30
-    assert explorer.readout.value == "z = (+3.00, +0.00)"  # the newest value was drawn
-
-
-def test_values_set_from_python_are_drawn_at_once_even_in_an_event_loop(vae_parts):
-    import asyncio
-
-    explorer = widgets.LatentExplorer(vae_parts[1], min_interval=0.05)
-
-    async def loop_in_a_cell():
-        frames = []
-        for value in (-1.0, 0.0, 1.0):
-            explorer.sliders[0].value = value
-            frames.append(explorer.image.value)
-        return frames
-
-    assert len(set(asyncio.run(loop_in_a_cell()))) == 3
+def test_bad_arguments_are_named(vae_parts):
+    encoder, decoder = vae_parts
+    with pytest.raises(ValueError, match="decode_in must be one of"):
+        widgets.LatentExplorer(decoder, decode_in="gpu")
+    with pytest.raises(ValueError, match="image_size must be an integer >= 28"):
+        widgets.LatentExplorer(decoder, image_size=10)
+    with pytest.raises(ValueError, match="extent"):
+        widgets.LatentExplorer(decoder, extent=0)
+    with pytest.raises(ValueError, match="map_size"):
+        widgets.LatentExplorer(decoder, map_size=20)
+    with pytest.raises(ValueError, match="use ConditionalExplorer"):
+        widgets.LatentExplorer(models.build_cvae(2, hidden_units=(8,))[1])
+    with pytest.raises(ValueError, match="first must be an integer in"):
+        widgets.InterpolationExplorer(encoder, decoder, np.zeros((3, 28, 28, 1), "float32"), first=5)
+    with pytest.raises(ValueError, match="first must be an integer in 0..2, got True"):
+        widgets.InterpolationExplorer(encoder, decoder, np.zeros((3, 28, 28, 1), "float32"), first=True)
+    with pytest.raises(ValueError, match="extent .* must be a positive number, got True"):
+        widgets.LatentExplorer(decoder, extent=True)

@@ -1,0 +1,178 @@
+"""The course where students run it with nothing installed: Binder's 2 GB, binder/postBuild, and Colab's set-up cell.
+
+* JupyterLab set up as `make lab` does (binder/configure), with full-size MNIST
+  in the Keras cache as on Binder: notebooks 00 to 04 are opened one after
+  the other in Chromium, run, and closed, as a student does; the server and its
+  kernels together must stay below 2 GB all along (closing a tab shuts its
+  kernel down).
+* binder/postBuild, run in a clean environment with the locked dependencies
+  (what binder/environment.yml gives) and its one download replaced by the
+  stand-in, installs the package, configures JupyterLab and leaves full MNIST
+  where load_mnist finds it.
+* Colab and bare Jupyter servers: in a fresh environment that has TensorFlow
+  but not vaecourse, started outside the checkout, the first cell of each
+  notebook installs the package (from this checkout, named by
+  VAECOURSE_INSTALL_FROM) and notebooks 00 and 03 run top to bottom.
+
+The clean environments are made with uv from its cache, with the versions of
+constraints.txt.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from tools.harness import ARTIFACTS, ROOT, TEST_ENV, free_port, jupyter_lab, server, tree_rss
+from tools.notebooks import failed_checks, full_mnist_env, time_budget
+
+BINDER_MEMORY = 2e9
+# In order, as a student goes: each would add a kernel of 1 to 1.4 GB if closing its tab did not stop it.
+NOTEBOOKS = ["00_start_here", "01_linear_autoencoder_and_pca", "02_autoencoders", "03_denoising_autoencoders",
+             "04_variational_autoencoders"]
+TOKEN = "vaecourse-binder"
+
+
+def _kernels(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/kernels?token={TOKEN}", timeout=10) as reply:
+        return json.loads(reply.read())
+
+
+def _wait_until_the_notebook_has_run(port, page, name, timeout):
+    """Until the notebook's kernel has been busy and then idle for 3 s (Run All queues every cell at once)."""
+    deadline, busy_seen, idle_since = time.monotonic() + timeout, False, None
+    while time.monotonic() < deadline:
+        states = [kernel["execution_state"] for kernel in _kernels(port)]
+        if "busy" in states:
+            busy_seen, idle_since = True, None
+        elif busy_seen and states:
+            idle_since = idle_since or time.monotonic()
+            if time.monotonic() - idle_since > 3:
+                return
+        time.sleep(0.5)
+    page.screenshot(path=str(ARTIFACTS / f"binder-{name}-failure.png"))
+    pytest.fail(f"{name} did not finish within {timeout} s")
+
+
+def test_a_student_going_through_00_to_02_stays_within_binders_memory(browser, tmp_path):
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
+    port = free_port()
+    command = jupyter_lab(port, TOKEN, tmp_path / "jupyterlab")
+    env = {**TEST_ENV, **full_mnist_env()}
+    timeout = 2 * time_budget()  # timed now, before the server and its kernels share the machine
+    peak, stop = [0, ""], threading.Event()
+    with server(command, f"http://127.0.0.1:{port}/api/status?token={TOKEN}", cwd=tmp_path / "notebooks", env=env,
+                log_name="binder-jupyterlab") as process:
+        current = [""]
+
+        def watch():
+            while not stop.is_set():
+                rss = tree_rss(process.pid)
+                if rss > peak[0]:
+                    peak[:] = [rss, current[0]]
+                time.sleep(0.2)
+
+        threading.Thread(target=watch, daemon=True).start()
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            for name in NOTEBOOKS:
+                current[0] = name
+                page.goto(f"http://127.0.0.1:{port}/lab/tree/{name}.ipynb?token={TOKEN}", timeout=60_000)
+                page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
+                page.get_by_role("menuitem", name="Run", exact=True).click()
+                page.get_by_text("Run All Cells", exact=True).click()
+                _wait_until_the_notebook_has_run(port, page, name, timeout)
+                assert len(_kernels(port)) == 1, "a kernel of an earlier notebook is still running"
+                page.get_by_role("menuitem", name="File", exact=True).click()
+                page.get_by_text("Close Tab", exact=True).click()
+                discard = page.locator(".jp-Dialog button", has_text="Discard")
+                try:  # the run changed the notebook: JupyterLab asks whether to save it
+                    discard.click(timeout=5_000)
+                except Exception:
+                    pass
+                deadline = time.monotonic() + 30
+                while _kernels(port) and time.monotonic() < deadline:  # closing the tab shuts its kernel down
+                    time.sleep(0.5)
+                assert _kernels(port) == [], f"closing {name} left its kernel running"
+        finally:
+            stop.set()
+            page.close()
+    (ARTIFACTS / "binder-memory.json").write_text(json.dumps({"peak_bytes": peak[0], "during": peak[1]}))
+    assert peak[0] < BINDER_MEMORY, f"server and kernels reached {peak[0] / 1e9:.2f} GB during {peak[1]}"
+
+
+def _clean_environment(folder):
+    """A venv with the locked dependencies of the course and JupyterLab (binder/environment.yml), no vaecourse."""
+    uv = [sys.executable, "-m", "uv"]
+    subprocess.run([*uv, "venv", "--seed", "--quiet", "--python", sys.executable, str(folder)], check=True)
+    python = folder / "bin" / "python"
+    locked = [line.strip()[2:] for line in (ROOT / "binder" / "environment.yml").read_text().splitlines()
+              if line.strip().startswith("- ") and "==" in line]
+    subprocess.run([*uv, "pip", "install", "--quiet", "--python", str(python), *locked], check=True)
+    return python
+
+
+def _environment_of(python, **extra):
+    """os.environ with ``python``'s venv first on the PATH (as if activated) and the tests' settings."""
+    env = {**os.environ, **TEST_ENV, "PATH": f"{python.parent}:{os.environ['PATH']}", "VIRTUAL_ENV": "", **extra}
+    env.pop("KERAS_HOME", None)
+    return env
+
+
+def test_postbuild_installs_the_package_configures_jupyterlab_and_caches_full_mnist(tmp_path):
+    python = _clean_environment(tmp_path / "binder-env")
+    standin = full_mnist_env()["KERAS_HOME"] + "/datasets/mnist.npz"
+    download = 'python -c "import keras; keras.datasets.mnist.load_data()"'
+    script = (ROOT / "binder" / "postBuild").read_text()
+    assert script.count(download) == 1, "postBuild's download line changed: update this test"
+    (tmp_path / "postBuild").write_text(
+        script.replace(download, f'mkdir -p "$HOME/.keras/datasets" && cp "{standin}" "$HOME/.keras/datasets/"'))
+    env = _environment_of(python, HOME=str(tmp_path / "home"), VAECOURSE_MNIST="")
+    result = subprocess.run(["bash", str(tmp_path / "postBuild")], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    check = ("import sys; from vaecourse.data import load_mnist; m = load_mnist(); "
+             "print(len(m.x_train), len(m.x_test)); print(sys.prefix)")
+    loaded = subprocess.run([str(python), "-c", check], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert loaded.returncode == 0, loaded.stderr[-2000:]
+    assert "Using full MNIST" in loaded.stdout and "60000 10000" in loaded.stdout, loaded.stdout
+    prefix = loaded.stdout.strip().splitlines()[-1]
+    overrides = json.loads(open(os.path.join(prefix, "share/jupyter/lab/settings/overrides.json")).read())
+    assert overrides["@jupyterlab/notebook-extension:tracker"]["kernelShutdown"] is True
+    server_config = os.path.join(prefix, "etc/jupyter/jupyter_server_config.d/vaecourse.json")
+    assert json.loads(open(server_config).read())["MappingKernelManager"]["cull_idle_timeout"] > 0
+
+
+@pytest.fixture(scope="module")
+def bare_python(tmp_path_factory):
+    """Like Colab: TensorFlow and friends are there, vaecourse is not."""
+    return _clean_environment(tmp_path_factory.mktemp("colab") / "venv")
+
+
+@pytest.mark.parametrize("name", ["00_start_here", "03_denoising_autoencoders"])
+def test_the_first_cell_installs_the_package_where_it_is_missing(bare_python, tmp_path, name):
+    import nbformat
+
+    env = _environment_of(bare_python, VAECOURSE_INSTALL_FROM=str(ROOT))
+    version = "import tensorflow as tf; print(tf.__version__)"
+    tensorflow_before = subprocess.run([str(bare_python), "-c", version], env=env, capture_output=True, text=True)
+    subprocess.run([sys.executable, "-m", "uv", "pip", "uninstall", "--quiet", "--python", str(bare_python),
+                    "vaecourse"], capture_output=True)  # the other notebook of this test may have installed it
+    notebook = tmp_path / f"{name}.ipynb"  # outside the checkout: nothing to import from by accident
+    notebook.write_text((ROOT / "notebooks" / f"{name}.ipynb").read_text())
+    result = subprocess.run([str(bare_python), "-m", "jupyter", "execute", "--inplace", "--timeout=600",
+                             str(notebook)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    executed = nbformat.read(notebook, as_version=4)
+    set_up = next(cell for cell in executed.cells if cell.cell_type == "code")
+    printed = "".join(output.get("text", "") for output in set_up.outputs)
+    assert "installed vaecourse" in printed and f"from {ROOT}" in printed, printed
+    assert f"with TensorFlow {tensorflow_before.stdout.strip()}" in printed, "the installed TensorFlow was replaced"
+    assert not failed_checks(executed), failed_checks(executed)
