@@ -1,7 +1,9 @@
 # vaecourse: two commands.
 #   make lab    install into .venv (first time only) and open the course in JupyterLab
 #   make test   install into .venv (first time only) and run every test
-# Also: make explore (the latent explorer as a Voila page), make lint, make bench, make clean.
+# Also: make explore (the latent explorer as a web page, with Voila), make site (the course website),
+#       make test-lowest (unit tests with the lowest versions pyproject allows; CI runs it),
+#       make lint, make bench, make pretrained, make clean.
 
 SHELL := /bin/bash
 VENV ?= .venv
@@ -11,16 +13,18 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install lab test lint explore bench pretrained clean
+.PHONY: install lab test test-lowest lint explore site bench pretrained clean
 
 install: $(INSTALLED)
 
-# Reinstall whenever pyproject.toml (the pinned dependencies) changes.
-$(INSTALLED): pyproject.toml
+# The tested versions (constraints.txt, the lock) and JupyterLab set up as on Binder (binder/configure).
+# Reinstall whenever the dependencies change.
+$(INSTALLED): pyproject.toml constraints.txt binder/configure
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is needed; install it and run make again."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
+	binder/configure $(VENV)
 	touch $@
 
 # Root (containers, CI) must say so explicitly to JupyterLab.
@@ -29,27 +33,41 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 lab: install
 	cd notebooks && ../$(BIN)/jupyter lab $(ROOT_FLAG) 00_start_here.ipynb
 
-# The latent explorer as a standalone web page (no code cells shown).
+# The latent explorers as a page for people: no code, no printouts (app/explorer.ipynb run by Voila).
 explore: install
-	cd notebooks && ../$(BIN)/voila 07_latent_explorer.ipynb
+	cd app && ../$(BIN)/voila explorer.ipynb
+
+# The course website from the notebooks' stored outputs, in build/site (see README, "The course site").
+site: install
+	$(BIN)/python -m tools.build_site
 
 test: install lint
 	$(BIN)/python -m pytest
 
+# The unit tests once more, with the lowest versions pyproject's ranges allow (CI runs this after make test):
+# the ranges must be true. The test tools themselves are then added at their newest.
+LOWEST := test-artifacts/lowest
+UNIT_TESTS := $(addprefix tests/test_,$(addsuffix .py,attributes bad_inputs data metrics models plots portable \
+	pretrained training widgets))
+test-lowest: install
+	rm -rf $(LOWEST)
+	$(BIN)/python -m uv venv --quiet --python $(PYTHON) $(LOWEST)
+	$(BIN)/python -m uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e .
+	$(BIN)/python -m uv pip install --quiet --python $(LOWEST)/bin/python pytest psutil nbformat nbclient packaging
+	$(BIN)/python -m uv pip list --python $(LOWEST)/bin/python | grep -iE "^(tensorflow|keras|tensorflow-probability|numpy|scipy|matplotlib|pillow|pandas|ipywidgets|anywidget|mlxtend) " | tee $(LOWEST)/versions.txt
+	$(LOWEST)/bin/python -m pytest -p no:nbval -o addopts= -q $(UNIT_TESTS)
+
 lint: install
-	$(BIN)/python -m ruff check vaecourse tests notebooks conftest.py $(wildcard bench)
+	$(BIN)/python -m ruff check vaecourse tests tools bench notebooks app conftest.py
 
 # Benchmarks print their figures (side by side with their baselines); they assert nothing.
 bench: install
-	$(BIN)/python bench/train_speed.py
-	$(BIN)/python bench/explorer_speed.py
+	$(BIN)/python -m bench.train_speed
+	$(BIN)/python -m bench.explorer_speed
 
 # Re-create the pretrained models shipped in vaecourse/pretrained/ (a few minutes on 2 cores).
-PRETRAIN := $(BIN)/python -m vaecourse.training
 pretrained: install
-	$(PRETRAIN) vae --latent-dim 2 --epochs 100 --source subset --seed 0 --export vaecourse/pretrained/vae2d.keras
-	$(PRETRAIN) cvae --latent-dim 2 --epochs 100 --source subset --seed 0 --export vaecourse/pretrained/cvae2d.keras
-	$(PRETRAIN) ae --latent-dim 2 --epochs 100 --source subset --seed 0 --export vaecourse/pretrained/ae2d.keras
+	$(BIN)/python -m vaecourse.pretrained
 
 clean:
-	rm -rf $(VENV) test-artifacts .pytest_cache
+	rm -rf $(VENV) test-artifacts build .pytest_cache
