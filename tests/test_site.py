@@ -103,7 +103,9 @@ def test_latent_explorer_page_is_live_without_a_kernel(browser, site, requests_s
     choice.fill("3")
     choice.press("Enter")  # a digit chosen from the page's own gallery: no kernel needed
     page.wait_for_function(f"(before) => ({thumb})() !== before", arg=before, timeout=5_000)
-    assert "of #3" in interpolation.locator(".vaecourse-readout").inner_text()
+    # The thumbnail is painted at once, the decoded frame and its readout on the next animation frame.
+    page.wait_for_function("() => document.querySelectorAll('.vaecourse-readout')[3].textContent.includes('% of #3,')",
+                           timeout=5_000)
     assert not errors, errors
     page.close()
 
