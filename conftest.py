@@ -3,9 +3,9 @@
 The notebooks run twice: first plain, on the full-size MNIST stand-in
 (tests/test_notebook_budgets.py), then under nbval on the offline subset, whose
 stored outputs they are compared with. This file watches the nbval kernels'
-time and memory, prints both paths side by side at the end, and fails the run
-if a notebook broke its budget on the subset (the full-size path fails its own
-tests).
+time and memory, times the machine's speed before and after each (tools/speed.py),
+prints both paths side by side at the end, and fails the run if a notebook broke
+its budget on the subset (the full-size path fails its own tests).
 """
 
 import json
@@ -16,11 +16,11 @@ from pathlib import Path
 
 from tools.harness import ARTIFACTS, TEST_ENV, tree_rss
 from tools.notebooks import BUDGET_BYTES, BUDGET_SECONDS, within_budget
-from tools.speed import slowness
+from tools.speed import slowness, slowness_now
 
 os.environ.update(TEST_ENV)  # the one place the tests' environment is set
 FULL_RESULTS = ARTIFACTS / "budgets-full.json"  # written by tests/test_notebook_budgets.py
-_subset = {}  # notebook name -> [start, end, peak bytes] of its nbval run
+_subset = {}  # notebook name -> [start, end, peak bytes, slowness timed before it] of its nbval run
 _started = {}  # notebook name -> wall-clock time its nbval run began (to tell its kernel from older ones)
 
 
@@ -39,7 +39,9 @@ def _notebook_of(item):
 def pytest_runtest_setup(item):
     name = _notebook_of(item)
     if name and name not in _subset:
-        _subset[name] = [time.perf_counter(), None, 0]
+        # Timed before the kernel starts; the next notebook's probe (or the one at the end) is the one after.
+        _subset[name] = [None, None, 0, slowness_now()]
+        _subset[name][0] = time.perf_counter()
         _started[name] = time.time()
         _Watcher.current = name
 
@@ -107,9 +109,10 @@ def _budget_lines():
             if record is None or (path_name == "subset" and record[1] is None):
                 cells.append(f"{'not run':>30s}")
                 continue
-            # The full-size runs carry the slowness timed around them; the subset's, the one of the start.
-            seconds, peak, ratio = ((record[1] - record[0], record[2], slowness()) if path_name == "subset"
-                                    else record)
+            if path_name == "subset":
+                seconds, peak, ratio = record[1] - record[0], record[2], (record[3] + _slowness_after(name)) / 2
+            else:
+                seconds, peak, ratio = record
             over = not within_budget(seconds, peak, ratio)
             if over and path_name == "subset":
                 broken.append(f"{name}: {seconds:.0f} s, {peak / 1e9:.2f} GB on the subset")
@@ -117,9 +120,16 @@ def _budget_lines():
             cells.append(f"{seconds:7.1f} s ({seconds / ratio:5.1f} s) {peak / 1e9:5.2f} GB{flag}")
         lines.append(f"{name:40s} " + " ".join(cells))
     lines.append(f"budget per notebook: {BUDGET_SECONDS} s on the reference machine, scaled by this machine's "
-                 f"slowness ({slowness():.2f} at the start; the full-size runs by the one timed around each), and "
+                 f"slowness timed right before and after each run ({slowness():.2f} when first timed), and "
                  f"below {BUDGET_BYTES / 1e9:.1f} GB of kernel memory")
     return lines, broken
+
+
+def _slowness_after(name):
+    """The slowness timed right after a subset run: the next notebook's probe, or one taken now."""
+    names = list(_subset)
+    following = names.index(name) + 1
+    return _subset[names[following]][3] if following < len(names) else slowness_now()
 
 
 def pytest_terminal_summary(terminalreporter):
