@@ -16,7 +16,7 @@ from pathlib import Path
 
 from tools.harness import ARTIFACTS, TEST_ENV, tree_rss
 from tools.notebooks import BUDGET_BYTES, BUDGET_SECONDS, within_budget
-from tools.speed import slowness, slowness_now
+from tools.speed import around, slowness, slowness_now
 
 os.environ.update(TEST_ENV)  # the one place the tests' environment is set
 FULL_RESULTS = ARTIFACTS / "budgets-full.json"  # written by tests/test_notebook_budgets.py
@@ -40,8 +40,8 @@ def pytest_runtest_setup(item):
     name = _notebook_of(item)
     if name and name not in _subset:
         # Timed before the kernel starts; the next notebook's probe (or the one at the end) is the one after.
-        _subset[name] = [None, None, 0, slowness_now()]
-        _subset[name][0] = time.perf_counter()
+        before = slowness_now()
+        _subset[name] = [time.perf_counter(), None, 0, before]
         _started[name] = time.time()
         _Watcher.current = name
 
@@ -110,7 +110,7 @@ def _budget_lines():
                 cells.append(f"{'not run':>30s}")
                 continue
             if path_name == "subset":
-                seconds, peak, ratio = record[1] - record[0], record[2], (record[3] + _slowness_after(name)) / 2
+                seconds, peak, ratio = record[1] - record[0], record[2], around(record[3], _slowness_after(name))
             else:
                 seconds, peak, ratio = record
             over = not within_budget(seconds, peak, ratio)

@@ -17,7 +17,7 @@ import pytest
 
 from tools.harness import ARTIFACTS
 from tools.notebooks import BUDGET_BYTES, BUDGET_SECONDS, course_notebooks, execute, full_mnist_env, time_budget
-from tools.speed import slowness_now
+from tools.speed import around, slowness_now
 
 RESULTS = ARTIFACTS / "budgets-full.json"
 
@@ -31,7 +31,7 @@ def full_mnist():
 def test_notebook_runs_within_budget_on_full_mnist(path, full_mnist):
     before = slowness_now()
     run = execute(path, full_mnist)
-    machine_slowness = (before + slowness_now()) / 2
+    machine_slowness = around(before, slowness_now())
     budget = time_budget(machine_slowness)
     results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
     results[path.name] = [run.seconds, run.peak_bytes, machine_slowness]
