@@ -1,8 +1,10 @@
 # vaecourse: two commands.
 #   make lab    install into .venv (first time only) and open the course in JupyterLab
 #   make test   install into .venv (first time only) and run every test
-# Also: make explore (the latent explorer as a web page, with Voila), make site (the course website),
-#       make test-lowest (unit tests with the lowest versions pyproject allows; CI runs it),
+# Also: make test-fast (ruff and the unit tests: the inner loop, a few minutes),
+#       make test-lowest (the unit tests with the lowest versions pyproject allows; CI runs it),
+#       make claims PARAMETERS="SEED=1" (every notebook's claims with other parameters; LONGER=4 is the GPU's run),
+#       make explore (the latent explorer as a web page, with Voila), make site (the course website),
 #       make lint, make bench, make pretrained, make clean.
 
 SHELL := /bin/bash
@@ -13,7 +15,7 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install lab test test-lowest lint explore site bench pretrained clean
+.PHONY: install lab test test-fast test-lowest claims lint explore site bench pretrained clean
 
 install: $(INSTALLED)
 
@@ -41,21 +43,28 @@ explore: install
 site: install
 	$(BIN)/python -m tools.build_site
 
+# Every tier: unit, notebook (nbval on the subset, then budgets and claims on both MNIST paths), browser, environment.
 test: install lint
 	$(BIN)/python -m pytest
+
+test-fast: install lint
+	$(BIN)/python -m pytest -p no:nbval -o addopts= -q -m unit
+
+# The claims of every notebook on both MNIST paths, with parameters overridden (no budgets: LONGER=4 is slow on a CPU).
+PARAMETERS ?= SEED=1
+claims: install
+	VAECOURSE_PARAMETERS="$(PARAMETERS)" $(BIN)/python -m pytest -p no:nbval -o addopts= -q -rfE tests/claims
 
 # The unit tests once more, with the lowest versions pyproject's ranges allow (CI runs this after make test):
 # the ranges must be true. The test tools themselves are then added at their newest.
 LOWEST := test-artifacts/lowest
-UNIT_TESTS := $(addprefix tests/test_,$(addsuffix .py,attributes bad_inputs data metrics models plots portable \
-	pretrained training widgets))
 test-lowest: install
 	rm -rf $(LOWEST)
 	$(BIN)/python -m uv venv --quiet --python $(PYTHON) $(LOWEST)
 	$(BIN)/python -m uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e .
 	$(BIN)/python -m uv pip install --quiet --python $(LOWEST)/bin/python pytest psutil nbformat nbclient packaging
 	$(BIN)/python -m uv pip list --python $(LOWEST)/bin/python | grep -iE "^(tensorflow|keras|tensorflow-probability|numpy|scipy|matplotlib|pillow|pandas|ipywidgets|anywidget|mlxtend) " | tee $(LOWEST)/versions.txt
-	$(LOWEST)/bin/python -m pytest -p no:nbval -o addopts= -q $(UNIT_TESTS)
+	$(LOWEST)/bin/python -m pytest -p no:nbval -o addopts= -q -m unit
 
 lint: install
 	$(BIN)/python -m ruff check vaecourse tests tools bench notebooks app conftest.py

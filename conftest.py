@@ -1,27 +1,45 @@
-"""pytest set-up for `make test`: the test environment, nbval's comparisons, and the notebooks' budgets.
+"""pytest set-up for `make test`: the test environment, the tiers and their order, and nbval's runs.
 
-The notebooks run twice: first plain, on the full-size MNIST stand-in
-(tests/test_notebook_budgets.py), then under nbval on the offline subset, whose
-stored outputs they are compared with. This file watches the nbval kernels'
-time and memory, times the machine's speed before and after each (tools/speed.py),
-prints both paths side by side at the end, and fails the run if a notebook broke
-its budget on the subset (the full-size path fails its own tests).
+* Tiers: every test is marked unit, notebook, browser or environment (``make test-fast``
+  runs the unit tier). nbval's cells and the claims are the notebook tier; any other
+  test module says its tier in ``pytestmark``, and collection fails for a test without one.
+* Order: unit, then nbval (the notebooks on the subset), then the rest of the notebook tier
+  (budgets, claims, the full-size runs), then browser and environment tests.
+* nbval's kernel feeds the claims: right after a cell that a claim names, the claim's
+  values are exported from the kernel, and when the notebook ends its run (time, CPU,
+  peak memory) is recorded for the budget tests (tests/runs.py, tools/notebooks.py).
 """
 
-import json
 import os
-import threading
 import time
 from pathlib import Path
 
-from tools.harness import ARTIFACTS, TEST_ENV, tree_rss
-from tools.notebooks import BUDGET_BYTES, BUDGET_SECONDS, within_budget
-from tools.speed import around, slowness, slowness_now
+import pytest
+
+from tests import runs
+from tests.harness import TEST_ENV
+from tools import budget
+from tools.notebooks import export_snippet, finish_run, rusage_snippet, start_run_folder
 
 os.environ.update(TEST_ENV)  # the one place the tests' environment is set
-FULL_RESULTS = ARTIFACTS / "budgets-full.json"  # written by tests/test_notebook_budgets.py
-_subset = {}  # notebook name -> [start, end, peak bytes, slowness timed before it] of its nbval run
-_started = {}  # notebook name -> wall-clock time its nbval run began (to tell its kernel from older ones)
+TIERS = ("unit", "notebook", "browser", "environment")
+CLAIMS = Path(__file__).parent / "tests" / "claims"
+_nbval = {}  # notebook name -> (run folder, start time) of the notebook nbval is running
+
+
+def pytest_addoption(parser):
+    parser.addoption("--reuse-runs", action="store_true",
+                     help="claims and budgets read the notebook runs recorded last in test-artifacts/runs/")
+    parser.addoption("--notebooks", type=Path, help="run the notebooks of this folder instead (to try a break)")
+
+
+def pytest_configure(config):
+    for tier in TIERS:
+        config.addinivalue_line("markers", f"{tier}: a test of the {tier} tier")
+    config.addinivalue_line("markers", "claim(cell, words): the notebook sentence a test stands behind")
+    runs.settings["reuse"] = config.getoption("--reuse-runs")
+    if config.getoption("--notebooks"):
+        runs.settings["notebooks"] = config.getoption("--notebooks").resolve()
 
 
 def pytest_collectstart(collector):
@@ -31,117 +49,72 @@ def pytest_collectstart(collector):
         collector.skip_compare += ("stderr",)
 
 
+def _is_nbval(item):
+    return Path(str(item.fspath)).suffix == ".ipynb"
+
+
+def pytest_collection_modifyitems(config, items):
+    unmarked = []
+    for item in items:
+        if _is_nbval(item) or CLAIMS in Path(str(item.fspath)).parents:
+            item.add_marker("notebook")
+        tiers = [tier for tier in TIERS if item.get_closest_marker(tier)]
+        if len(tiers) != 1:
+            unmarked.append(f"{item.nodeid}: {tiers or 'no tier'}")
+    if unmarked:
+        raise pytest.UsageError("every test needs exactly one tier marker (pytestmark = pytest.mark.unit, ...):\n"
+                                + "\n".join(unmarked[:20]))
+
+    def order(item):
+        tier = next(tier for tier in TIERS if item.get_closest_marker(tier))
+        return TIERS.index(tier) + (0 if tier != "notebook" or _is_nbval(item) else 0.5)
+
+    items.sort(key=order)  # stable: each file's tests keep their order
+
+
 def _notebook_of(item):
-    path = Path(str(item.fspath))
-    return path.name if path.suffix == ".ipynb" else None
+    return Path(str(item.fspath)).stem if _is_nbval(item) else None
 
 
 def pytest_runtest_setup(item):
     name = _notebook_of(item)
-    if name and name not in _subset:
-        # Timed before the kernel starts; the next notebook's probe (or the one at the end) is the one after.
-        before = slowness_now()
-        _subset[name] = [time.perf_counter(), None, 0, before]
-        _started[name] = time.time()
-        _Watcher.current = name
+    if name and name not in _nbval:
+        runs.calibration()  # timed once, before the first notebook
+        _nbval[name] = (start_run_folder("subset", name), time.perf_counter())
 
 
-def pytest_runtest_teardown(item):
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After an nbval cell: export what the claims read from it; after the last cell, record the run."""
+    from tests.claims import exports_of
+
     name = _notebook_of(item)
-    if name:
-        _subset[name][1] = time.perf_counter()
+    if not name or not item.parent.kernel.is_alive():
+        return
+    folder, start = _nbval[name]
+    exports = exports_of(name).get(item.cell.get("id"))
+    if exports:
+        _silently(item.parent.kernel, export_snippet(exports, folder / f"{item.cell.id}.pkl"))
+    if nextitem is None or _notebook_of(nextitem) != name:
+        _silently(item.parent.kernel, rusage_snippet(folder / "rusage.json"))
+        runs.record(finish_run("subset", name, folder, time.perf_counter() - start, made_by="nbval"))
 
 
-class _Watcher(threading.Thread):
-    """Samples the memory of the kernel nbval started for the notebook being run.
-
-    That is every child of this process started since the notebook's run began:
-    the previous notebook's kernel may still be shutting down, and it is not
-    this notebook's memory.
-    """
-
-    current = None
-
-    def __init__(self):
-        super().__init__(daemon=True)
-
-    def run(self):
-        me = os.getpid()
-        while True:
-            name = self.current
-            if name in _subset:
-                kernels = sum(tree_rss(pid) for pid in _children_since(me, _started[name] - 1))  # rounded times
-                _subset[name][2] = max(_subset[name][2], kernels)
-            time.sleep(0.1)
-
-
-def _children_since(pid, since):
-    """Process ids of the children of ``pid`` started at or after ``since`` (seconds since the epoch)."""
-    import psutil
-
-    found = []
-    for child in psutil.Process(pid).children():
-        try:
-            if child.create_time() >= since:
-                found.append(child.pid)
-        except psutil.Error:  # it has just exited
-            pass
-    return found
-
-
-def pytest_sessionstart(session):
-    FULL_RESULTS.unlink(missing_ok=True)  # only this run's figures are reported
-    if session.config.getoption("--nbval", default=False):
-        _Watcher().start()
-
-
-def _budget_lines():
-    full = json.loads(FULL_RESULTS.read_text()) if FULL_RESULTS.is_file() else {}
-    names = sorted(set(_subset) | set(full))
-    if not names:
-        return [], []
-    lines = [f"{'notebook':40s} {'subset (nbval)':>30s} {'full-size stand-in':>30s}",
-             f"{'':40s} {'s here (reference), peak':>30s} {'s here (reference), peak':>30s}"]
-    broken = []
-    for name in names:
-        cells = []
-        for path_name, record in (("subset", _subset.get(name)), ("full", full.get(name))):
-            if record is None or (path_name == "subset" and record[1] is None):
-                cells.append(f"{'not run':>30s}")
-                continue
-            if path_name == "subset":
-                seconds, peak, ratio = record[1] - record[0], record[2], around(record[3], _slowness_after(name))
-            else:
-                seconds, peak, ratio = record
-            over = not within_budget(seconds, peak, ratio)
-            if over and path_name == "subset":
-                broken.append(f"{name}: {seconds:.0f} s, {peak / 1e9:.2f} GB on the subset")
-            flag = " !" if over else "  "
-            cells.append(f"{seconds:7.1f} s ({seconds / ratio:5.1f} s) {peak / 1e9:5.2f} GB{flag}")
-        lines.append(f"{name:40s} " + " ".join(cells))
-    lines.append(f"budget per notebook: {BUDGET_SECONDS} s on the reference machine, scaled by this machine's "
-                 f"slowness timed right before and after each run ({slowness():.2f} when first timed), and "
-                 f"below {BUDGET_BYTES / 1e9:.1f} GB of kernel memory")
-    return lines, broken
-
-
-def _slowness_after(name):
-    """The slowness timed right after a subset run: the next notebook's probe, or one taken now."""
-    names = list(_subset)
-    following = names.index(name) + 1
-    return _subset[names[following]][3] if following < len(names) else slowness_now()
+def _silently(kernel, code):
+    """Run ``code`` in nbval's kernel between two cells; nbval reads only the messages of its own cells."""
+    msg_id = kernel.kc.execute(code, store_history=False, allow_stdin=False)
+    kernel.await_reply(msg_id, timeout=600)
+    kernel.await_idle(msg_id, timeout=60)
 
 
 def pytest_terminal_summary(terminalreporter):
-    lines, broken = _budget_lines()
-    if lines:
-        terminalreporter.section("notebook run times and peak kernel memory, both MNIST paths")
-        for line in lines:
-            terminalreporter.write_line(line)
-        for line in broken:
-            terminalreporter.write_line(f"OVER BUDGET: {line}", red=True)
-
-
-def pytest_sessionfinish(session, exitstatus):
-    if _budget_lines()[1] and exitstatus == 0:
-        session.exitstatus = 1  # a notebook over its budget on the subset fails the run
+    recorded = runs.recorded()
+    if not recorded:
+        return
+    calibration = runs.calibration()
+    terminalreporter.section("notebooks: time and peak memory against their budgets")
+    for key in sorted(recorded):
+        terminalreporter.write_line(budget.describe(recorded[key], calibration))
+    terminalreporter.write_line(
+        f"calibration: {calibration:.2f} CPU s here, {budget.REFERENCE_CALIBRATION:.2f} on the reference machine; "
+        f"budget {budget.CORES} x {budget.BUDGET_SECONDS} reference CPU s and {budget.BUDGET_BYTES / 1e9:.1f} GB")

@@ -33,17 +33,19 @@ import nbformat
 import numpy as np
 from jupyter_client.manager import start_new_kernel
 
-from tools import build_site
-from tools.harness import (
+from tests.harness import (
     TEST_ENV,
     chromium_path,
     delayed_proxy,
     free_port,
     jupyter_lab,
+    jupyterlab_url,
     launch_chromium,
+    run_all_cells,
     server,
     static_server,
 )
+from tools import build_site
 
 MOVES = 60
 ADDED_DELAY_S = 0.050  # each way
@@ -119,10 +121,8 @@ def jupyterlab_figures(browser, delay_s):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         sent = []
         page.on("websocket", lambda socket: socket.on("framesent", lambda payload: sent.append(payload)))
-        page.goto(f"http://127.0.0.1:{proxy_port}/lab/tree/bench.ipynb?token={TOKEN}", timeout=120_000)
-        page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=120_000)
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_text("Run All Cells", exact=True).click()
+        page.goto(jupyterlab_url(proxy_port, TOKEN, "bench.ipynb"), timeout=120_000)
+        run_all_cells(page)
         page.wait_for_function("() => [...document.querySelectorAll('.vaecourse-explorer')]"
                                ".filter(e => e.vaecourse?.frames.length > 0).length === 2", timeout=180_000)
         results = {name: drag(page, i, sent) for i, name in enumerate(EXPLORERS)}

@@ -32,7 +32,7 @@ import argparse
 import os
 import time
 
-from tools.harness import TEST_ENV
+from tests.harness import TEST_ENV
 
 for variable, value in TEST_ENV.items():  # before TensorFlow is imported; the caller's own setting wins
     os.environ.setdefault(variable, value)

@@ -32,7 +32,7 @@ def browser():
     """Debian's Chromium under Playwright; skipped with a hint where it is missing, except in CI."""
     import os
 
-    from tools.harness import chromium_path, launch_chromium
+    from tests.harness import chromium_path, launch_chromium
 
     if chromium_path() is None:
         message = ("Chromium not found: install it (Debian/Ubuntu: sudo apt-get install chromium) "

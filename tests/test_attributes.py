@@ -3,6 +3,8 @@ import pytest
 
 from vaecourse import attributes
 
+pytestmark = pytest.mark.unit
+
 
 def _bar(offset_per_row=0.0, half_width=0):
     """A vertical bar 2 pixels wide (plus half_width on each side), leaning offset_per_row to the right per row up."""

@@ -10,6 +10,8 @@ import pytest
 
 from vaecourse import data
 
+pytestmark = pytest.mark.unit
+
 
 def test_subset_is_real_mnist_split_by_class(mnist):
     assert mnist.source == "subset"

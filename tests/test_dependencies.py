@@ -4,8 +4,10 @@ import shutil
 
 import pytest
 
+from tests.harness import ROOT
 from tools import lock
-from tools.harness import ROOT
+
+pytestmark = pytest.mark.unit
 
 
 def test_lock_and_environment_files_agree():

@@ -19,7 +19,9 @@ import sys
 
 import pytest
 
-from tools.harness import ROOT, TEST_ENV
+from tests.harness import ROOT, TEST_ENV
+
+pytestmark = pytest.mark.environment  # the package on several devices, each run a fresh Python
 
 RUN = """
 import json, sys

@@ -16,9 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tools.harness import static_server
+from tests.harness import static_server
 from vaecourse import models, pretrained, widgets
 from vaecourse.likelihoods import pixel_means
+
+pytestmark = pytest.mark.browser
 
 EXPLORER_JS = Path(widgets.__file__).with_name("explorer.js")
 TOLERANCE = 1e-5

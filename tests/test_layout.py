@@ -3,8 +3,12 @@
 import pkgutil
 import re
 
+import pytest
+
 import vaecourse
-from tools.harness import ROOT
+from tools import ROOT
+
+pytestmark = pytest.mark.unit
 
 
 def _modules():

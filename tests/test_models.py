@@ -7,6 +7,8 @@ import tensorflow_probability as tfp
 from vaecourse import likelihoods, models
 from vaecourse.data import make_dataset
 
+pytestmark = pytest.mark.unit
+
 tfd = tfp.distributions
 
 
@@ -137,7 +139,13 @@ def test_cvae_decodes_the_label_it_is_given():
     labels = np.eye(10, dtype="float32")[[3, 8]]
     images = decoder([z, labels]).numpy()
     assert images.shape == (2, 28, 28, 1)
-    assert not np.allclose(images[0], images[1])
+    # The label enters through the first layer's weights: the first hidden layer's input is [z, one_hot].
+    first = next(layer for layer in decoder.layers if isinstance(layer, keras.layers.Dense))
+    kernel = first.kernel.numpy()
+    hidden = np.maximum(0, np.concatenate([z, labels], axis=1) @ kernel + first.bias.numpy())
+    np.testing.assert_allclose(hidden[0], np.maximum(0, kernel[2 + 3] + first.bias.numpy()), atol=1e-6)
+    np.testing.assert_allclose(hidden[1], np.maximum(0, kernel[2 + 8] + first.bias.numpy()), atol=1e-6)
+    assert np.abs(images[0] - images[1]).max() > 1e-3, "two labels, one z, and the same image"
 
 
 def test_pixel_means_turns_logits_into_probabilities():

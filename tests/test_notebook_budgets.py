@@ -1,54 +1,39 @@
-"""Every notebook on full-size MNIST, as Binder and laptops with internet get it: within its time and memory.
+"""Every notebook within its budget on both MNIST paths: the subset (nbval's run) and full-size MNIST.
 
 Full MNIST cannot be downloaded here, so the full-size stand-in of
-tools/standin_mnist.py (60,000 / 10,000 real digits, shifted and re-inked
-copies of the subset's) sits in a Keras cache of its own, where load_mnist
-finds it exactly as it finds a real download. Each notebook runs top to bottom
-in a fresh kernel, without comparing outputs (its figures differ from the
-stored ones); its regression-check cells must not print False, and it must
-stay within the course's budget (its time scaled to this machine's speed,
-timed right before and right after the notebook: tools/speed.py). The root
-conftest.py prints these figures beside the subset's.
+tools/standin_mnist.py (60,000 / 10,000 real digits, shifted and re-inked copies
+of the subset's) sits in a Keras cache of its own, where load_mnist finds it
+exactly as it finds a real download. The budget's rule is tools/budget.py's.
 """
-
-import json
 
 import pytest
 
-from tools.harness import ARTIFACTS
-from tools.notebooks import BUDGET_BYTES, BUDGET_SECONDS, course_notebooks, execute, full_mnist_env, time_budget
-from tools.speed import around, slowness_now
+from tests import runs
+from tools import budget
+from tools.notebooks import course_notebooks
 
-RESULTS = ARTIFACTS / "budgets-full.json"
-
-
-@pytest.fixture(scope="module")
-def full_mnist():
-    return full_mnist_env()
+pytestmark = pytest.mark.notebook
 
 
-@pytest.mark.parametrize("path", course_notebooks(), ids=lambda path: path.stem)
-def test_notebook_runs_within_budget_on_full_mnist(path, full_mnist):
-    before = slowness_now()
-    run = execute(path, full_mnist)
-    machine_slowness = around(before, slowness_now())
-    budget = time_budget(machine_slowness)
-    results = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    results[path.name] = [run.seconds, run.peak_bytes, machine_slowness]
-    RESULTS.write_text(json.dumps(results, indent=1))
-    loaded = _first_output(run)
-    assert "Using full MNIST" in loaded and "10,000 test digits" in loaded, f"not full-size MNIST: {loaded!r}"
-    assert not run.failed_checks(), f"checks that fail on full-size MNIST: {run.failed_checks()}"
-    assert run.seconds <= budget, (f"{path.name} took {run.seconds:.0f} s (budget {budget:.0f} s here, "
-                                   f"{BUDGET_SECONDS} s on the reference machine, which was {machine_slowness:.2f} "
-                                   f"times as fast around this run)")
-    assert run.peak_bytes < BUDGET_BYTES, (f"{path.name} peaked at {run.peak_bytes / 1e9:.2f} GB in cell "
-                                           f"{run.peak_cell} (budget {BUDGET_BYTES / 1e9:.1f} GB)")
+@pytest.mark.parametrize("mnist", ["subset", "full"])
+@pytest.mark.parametrize("name", [path.stem for path in course_notebooks()])
+def test_the_notebook_runs_within_its_budget(request, name, mnist):
+    if runs.parameters():
+        pytest.skip(f"the budget is for the notebooks as they stand, not with {runs.parameters()}")
+    run = runs.run_of(name, mnist)
+    if mnist == "subset" and request.config.getoption("--nbval", default=False):
+        assert run.made_by == "nbval", "the subset's run must be nbval's own: a notebook runs at most twice"
+    if run.notebook is not None and mnist == "full":
+        loaded = _mnist_line(run.notebook)
+        assert "Using full MNIST" in loaded and "10,000 test digits" in loaded, f"not full-size MNIST: {loaded!r}"
+    calibration = runs.calibration()
+    assert budget.time_share(run, calibration) <= 1, budget.describe(run, calibration)
+    assert run.peak_bytes < budget.BUDGET_BYTES, budget.describe(run, calibration)
 
 
-def _first_output(run):
-    """The line load_mnist printed (the first stream output of the notebook)."""
-    for cell in run.notebook.cells:
+def _mnist_line(notebook):
+    """The line load_mnist printed (the first stream output that names MNIST), or ""."""
+    for cell in notebook.cells:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream" and "MNIST" in output.get("text", ""):
                 return output["text"]

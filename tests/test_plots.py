@@ -6,6 +6,8 @@ import pytest
 from vaecourse import plots
 from vaecourse.models import build_cvae, build_decoder
 
+pytestmark = pytest.mark.unit
+
 
 def test_show_images_draws_one_panel_per_image(mnist):
     fig = plots.show_images(mnist.x_test[:12], ncols=5, titles=list(range(12)))

@@ -9,6 +9,8 @@ import pytest
 from vaecourse import models, portable
 from vaecourse.likelihoods import pixel_means
 
+pytestmark = pytest.mark.unit
+
 
 def _decoders():
     z = keras.Input((2,))

@@ -11,6 +11,8 @@ import pytest
 
 from vaecourse import likelihoods, metrics, pretrained
 
+pytestmark = pytest.mark.unit
+
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 

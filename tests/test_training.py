@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tools.harness import TEST_ENV
+from tests.harness import TEST_ENV
 from vaecourse import devices, likelihoods, training
 from vaecourse.data import make_dataset
 from vaecourse.models import build_vae
 from vaecourse.reproducibility import seed_everything
+
+pytestmark = pytest.mark.unit
 
 
 def _train_once(x):
@@ -146,13 +148,12 @@ def test_an_interrupted_write_leaves_the_old_file(tmp_path):
     assert list(tmp_path.iterdir()) == [target]
 
 
-def test_divergence_stops_with_the_likely_cause(tmp_path):
+def test_divergence_stops_with_the_likely_cause_and_saves_no_diverged_epoch(tmp_path):
     checkpoint = tmp_path / "vae.keras"
-    with pytest.raises(training.TrainingDiverged, match="learning rate too high.*try a tenth"):
+    # At a learning rate of 9 the loss turns NaN within the first few batches of the first epoch.
+    with pytest.raises(training.TrainingDiverged, match=r"nan in batch \d+.*learning rate too high.*try a tenth"):
         training.train("vae", epochs=5, learning_rate=9.0, checkpoint=checkpoint, progress=False)
-    if checkpoint.exists():  # only finite epochs are ever saved
-        record = json.loads(checkpoint.with_suffix(".json").read_text())
-        assert all(np.isfinite(record["history"]["loss"]))
+    assert list(tmp_path.iterdir()) == [], "an epoch that diverged was saved"
 
 
 @pytest.mark.parametrize("kind", ["vae", "ae"])

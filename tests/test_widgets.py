@@ -16,6 +16,8 @@ from PIL import Image
 
 from vaecourse import likelihoods, models, portable, widgets
 
+pytestmark = pytest.mark.unit
+
 
 @pytest.fixture(scope="module")
 def vae_parts():

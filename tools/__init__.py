@@ -1,4 +1,8 @@
-"""Tools for the people who maintain the course: re-run notebooks, build test data, drive browsers.
+"""Commands for the people who maintain the course: re-run notebooks, build test data, the site, the lock.
 
-Shared by the tests (tests/) and the benchmarks (bench/); none of it is part of the vaecourse package.
+None of it is part of the vaecourse package. The tests' own helpers live in tests/.
 """
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent

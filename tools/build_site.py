@@ -9,9 +9,7 @@ everything they load) and adjusted for reading on the web:
 * cells tagged ``explorer:NAME`` get a live explorer instead of their output:
   the pretrained model NAME, decoded in the browser by vaecourse's
   explorer.js, its state and weights saved as static files in
-  _static/explorers/ (see :data:`EXPLORERS`);
-* regression-check cells are collapsed, and the ``# NBVAL_...`` markers that
-  only the tests read are dropped.
+  _static/explorers/ (see :data:`EXPLORERS`).
 
 The landing page is the introduction and course map of notebook 00. The site
 ends up in build/site (``make site``); any static file server can serve it.
@@ -28,8 +26,8 @@ from pathlib import Path
 
 import nbformat
 
-from tools.harness import ROOT
-from tools.notebooks import CHECK_TAG, course_notebooks
+from tools import ROOT
+from tools.notebooks import course_notebooks
 
 SITE_SOURCE = Path(__file__).resolve().parent / "site"
 DEFAULT_OUT = ROOT / "build" / "site"
@@ -138,9 +136,6 @@ def prepare_notebook(path):
                 badged = True
         if cell.cell_type != "code":
             continue
-        cell.source = "\n".join(line for line in cell.source.splitlines() if not line.startswith("# NBVAL_"))
-        if CHECK_TAG in tags:
-            cell.metadata["tags"] = [*tags, "hide-cell"]
         names = [tag[len(EXPLORER_TAG):] for tag in tags if tag.startswith(EXPLORER_TAG)]
         for name in names:
             if name not in EXPLORERS:

@@ -18,7 +18,7 @@ import tomllib
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tools.harness import ROOT
+from tools import ROOT
 
 LOCK = "constraints.txt"
 ENVIRONMENTS = {"environment.yml": True, "binder/environment.yml": False}  # file: whether it installs "-e ."

@@ -1,132 +1,238 @@
 """Run the course's notebooks in fresh kernels: re-make their stored outputs, or measure them.
 
-    python -m tools.notebooks refresh [NOTEBOOK ...]          re-run on the subset and store the outputs
-    python -m tools.notebooks measure [--full] [NOTEBOOK ...]  run, print time and peak memory, store nothing
+    python -m tools.notebooks refresh [NOTEBOOK ...]          re-run on the subset, check its claims, store outputs
+    python -m tools.notebooks measure [--full] [NOTEBOOK ...]  run, print time and memory, check claims, store nothing
 
 ``refresh`` is what you run after changing a notebook or upgrading a library
-(then review the diff): it runs each notebook as the regression tests will see
-it (the offline subset), drops TensorFlow's log lines from stderr, keeps the
-regression-check cells collapsed, and prints each one's run time and its
-kernel's peak memory. ``measure --full`` runs them as on Binder, with full
-MNIST in Keras' cache (here the full-size stand-in of tools/standin_mnist.py),
-which is how ``make test`` checks the budgets on the full-MNIST path; the
+(then review the diff). It runs each notebook as nbval will (the offline
+subset), hands the values its claims read (tests/claims/) to those claims, and
+stores the outputs only if every claim holds; it drops TensorFlow's log lines
+from stderr. ``measure --full`` runs the notebooks as on Binder, with full MNIST
+in Keras' cache (here the full-size stand-in of tools/standin_mnist.py); the
 executed notebooks are left in test-artifacts/measured/ to look at.
 
-A notebook's budget, on 2 CPU cores, whichever MNIST it gets: at most
-``BUDGET_SECONDS`` and a kernel below ``BUDGET_BYTES`` (Binder gives about 2 GB
-for the server and the kernels together). The seconds are those of the
-reference machine: on a slower or faster machine the time budget is scaled by
-how long a fixed training workload takes there (tools/speed.py).
+A run exports values for the claims while it goes: right after the code cell a
+claim names, a silent snippet evaluates the claim's expressions in the kernel's
+namespace and pickles them (store_history=False: it shows no output, takes no
+execution count and defines no name). At the end, the kernel reports its own
+CPU seconds and peak resident memory (getrusage), which the budget
+(tools/budget.py) reads; the time the exports took is not counted.
 """
 
 import argparse
+import json
+import pickle
 import re
+import shutil
+import subprocess
 import sys
-import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.util import run_sync
 
-from tools.harness import ROOT, START_ENV, TEST_ENV, tree_rss
-from tools.speed import slowness
+from tools import ROOT, budget
 
 NOTEBOOKS = ROOT / "notebooks"
-MEASURED = ROOT / "test-artifacts" / "measured"  # measure's executed notebooks
-BUDGET_SECONDS = 120
-BUDGET_BYTES = 1.5e9
-CHECK_TAG = "regression-check"  # cells that print facts for nbval to compare; collapsed in JupyterLab
+ARTIFACTS = ROOT / "test-artifacts"
+RUNS = ARTIFACTS / "runs"  # one folder per MNIST path and notebook: the exported values and the run's figures
+MEASURED = ARTIFACTS / "measured"  # measure's executed notebooks
+PARAMETERS_TAG = "parameters"  # the cell whose assignments a run may override (as papermill does)
 # "WARNING: All log messages before absl::InitializeLog() ..." and "I0000 00:00:1795... 4496 port.cc:153] ..."
 TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl|[IWEF]\d{4} \S+\s+\d+ [\w.]+:\d+\]).*\n?", re.M)
+
+# Runs in the kernel with _exports ({name: expression}), _path and _ns (the user namespace) as its globals.
+_EXPORT = """
+import pickle, resource, time
+
+def cpu_seconds():
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+start_cpu, start_wall = cpu_seconds(), time.perf_counter()
+values, errors = {}, {}
+for name, expression in _exports.items():
+    try:
+        value = eval(expression, _ns)
+        pickle.dumps(value)
+        values[name] = value
+    except Exception as error:
+        errors[name] = f"{type(error).__name__}: {error}"
+with open(_path, "wb") as out:
+    pickle.dump({"values": values, "errors": errors, "cpu": cpu_seconds() - start_cpu,
+                 "wall": time.perf_counter() - start_wall}, out)
+"""
+_RUSAGE = """
+import json, resource
+own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(_path, "w") as out:
+    json.dump({"cpu": own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
+               "peak_bytes": own.ru_maxrss * 1024}, out)
+"""
+
+
+def _snippet(source, **globals_):
+    """One line that runs ``source`` with ``globals_`` (and the user namespace as _ns), leaving no name behind."""
+    names = ", ".join(f"{name!r}: {value!r}" for name, value in globals_.items())
+    return f"exec({source!r}, {{{names}, '_ns': get_ipython().user_ns}})"
+
+
+def export_snippet(exports, path):
+    return _snippet(_EXPORT, _exports=dict(exports), _path=str(path))
+
+
+def rusage_snippet(path):
+    return _snippet(_RUSAGE, _path=str(path))
 
 
 @dataclass
 class Run:
-    """One notebook run: the executed notebook, its wall time, its kernel's peak resident memory."""
+    """One notebook run: what it exported, its wall time and CPU seconds (exports left out), its peak memory."""
 
-    path: Path
-    notebook: nbformat.NotebookNode
-    seconds: float
+    name: str
+    mnist: str  # "subset" or "full"
+    wall: float
+    cpu: float
     peak_bytes: int
-    peak_cell: int  # the cell running when memory peaked
-
-    def within_budget(self):
-        return within_budget(self.seconds, self.peak_bytes)
-
-    def failed_checks(self):
-        return failed_checks(self.notebook)
+    values: dict = field(default_factory=dict)
+    errors: dict = field(default_factory=dict)  # name -> why the kernel could not export it
+    made_by: str = "nbclient"  # or "nbval" (its kernel, under make test), or "recorded" (read back from disk)
+    notebook: nbformat.NotebookNode | None = None  # the executed notebook, for runs made here
 
 
-def failed_checks(notebook):
-    """Lines of the regression-check cells that print False: a threshold that did not hold."""
-    return [f"cell {index}: {line.strip()}" for index, cell in enumerate(notebook.cells)
-            if CHECK_TAG in cell.metadata.get("tags", [])
-            for output in cell.get("outputs", []) if output.get("output_type") == "stream"
-            for line in output.get("text", "").splitlines() if line.rstrip().endswith("False")]
+def run_folder(mnist, name):
+    return RUNS / mnist / name
 
 
-def within_budget(seconds, peak_bytes, machine_slowness=None):
-    """The budget's one rule: at most the time budget here, and a kernel below BUDGET_BYTES."""
-    return seconds <= time_budget(machine_slowness) and peak_bytes < BUDGET_BYTES
+def start_run_folder(mnist, name):
+    folder = run_folder(mnist, name)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
 
 
-def time_budget(machine_slowness=None):
-    """BUDGET_SECONDS as seconds on this machine: the reference machine's seconds times its slowness.
+def _exported(folder):
+    """The values the kernel exported into ``folder``, why some could not be, and what exporting cost."""
+    values, errors, cpu, wall = {}, {}, 0.0, 0.0
+    for part in sorted(folder.glob("*.pkl")):
+        exported = pickle.loads(part.read_bytes())
+        values.update(exported["values"])
+        errors.update(exported["errors"])
+        cpu += exported["cpu"]
+        wall += exported["wall"]
+    return values, errors, cpu, wall
 
-    ``machine_slowness`` is the slowness timed around one run (tools.speed.slowness_now); without
-    it, the one timed first in this process.
-    """
-    return BUDGET_SECONDS * (slowness() if machine_slowness is None else machine_slowness)
+
+def finish_run(mnist, name, folder, wall, made_by="nbclient"):
+    """Gather a run's exported values and the kernel's own figures from ``folder``; record them in run.json."""
+    values, errors, export_cpu, export_wall = _exported(folder)
+    kernel = json.loads((folder / "rusage.json").read_text())
+    run = Run(name, mnist, wall - export_wall, kernel["cpu"] - export_cpu, kernel["peak_bytes"], values, errors,
+              made_by)
+    (folder / "run.json").write_text(json.dumps({"wall": run.wall, "cpu": run.cpu, "peak_bytes": run.peak_bytes}))
+    return run
 
 
-def course_notebooks():
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+def load_run(mnist, name):
+    """The run recorded last in test-artifacts/runs/, or None."""
+    folder = run_folder(mnist, name)
+    if not (folder / "run.json").is_file():
+        return None
+    figures = json.loads((folder / "run.json").read_text())
+    values, errors, _, _ = _exported(folder)
+    return Run(name, mnist, figures["wall"], figures["cpu"], figures["peak_bytes"], values, errors, "recorded")
+
+
+def course_notebooks(folder=NOTEBOOKS):
+    return sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
 
 
 def full_mnist_env():
     """The environment of a machine with full MNIST cached (the stand-in, built once into test-artifacts/)."""
     from tools.standin_mnist import build
 
-    home = ROOT / "test-artifacts" / "standin"
+    home = ARTIFACTS / "standin"
     if not (home / "datasets" / "mnist.npz").is_file():
         build(home)
     return {"KERAS_HOME": str(home), "VAECOURSE_MNIST": ""}  # empty: "auto" finds full MNIST in the cache
 
 
-def execute(path, env=None, cwd=None):
-    """Run a notebook top to bottom in a fresh kernel: the environment we started in, TEST_ENV, then ``env``."""
+def mnist_env(mnist):
+    return full_mnist_env() if mnist == "full" else {"VAECOURSE_MNIST": "subset"}
+
+
+def parameters_cell(notebook):
+    cells = [cell for cell in notebook.cells if PARAMETERS_TAG in cell.metadata.get("tags", [])]
+    if len(cells) != 1:
+        raise ValueError(f"the notebook needs exactly one cell tagged {PARAMETERS_TAG!r}; it has {len(cells)}")
+    return cells[0]
+
+
+def sets(notebook, name):
+    """Whether the notebook's parameters cell assigns ``name``."""
+    return re.search(rf"^{name} = ", parameters_cell(notebook).source, re.M) is not None
+
+
+def with_parameters(notebook, parameters, *, strict=True):
+    """The notebook with ``NAME = value`` lines of its parameters cell replaced (a run of another SEED, ...).
+
+    A name the cell does not set is an error, or with ``strict=False`` left out (LONGER in a notebook
+    that trains nothing).
+    """
+    for name, value in (parameters or {}).items():
+        if not sets(notebook, name):
+            if strict:
+                raise ValueError(f"the parameters cell sets no {name}")
+            continue
+        cell = parameters_cell(notebook)
+        cell.source = re.sub(rf"^{name} = .*$", f"{name} = {value}", cell.source, flags=re.M)
+    return notebook
+
+
+def execute(path, mnist="subset", *, exports=None, parameters=None, env=None):
+    """Run a notebook top to bottom in a fresh kernel and return its Run.
+
+    ``exports`` maps code cell ids to {name: expression}: right after that cell, the
+    expressions are evaluated in the kernel and their values come back in the Run.
+    ``parameters`` overrides those assignments of the parameters cell that it makes.
+    """
+    from tests.harness import kernel_env
+
     path = Path(path).resolve()
-    notebook = nbformat.read(path, as_version=4)
+    notebook = with_parameters(nbformat.read(path, as_version=4), parameters, strict=False)
+    exports = exports or {}
+    missing = set(exports) - {cell.get("id") for cell in notebook.cells if cell.cell_type == "code"}
+    if missing:
+        raise ValueError(f"{path.name} has no code cell with id {', '.join(sorted(missing))}")
+    folder = start_run_folder(mnist, path.stem)
     # No per-cell timestamps: they would change every line of the diff a reviewer reads.
     client = NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=False,
-                            resources={"metadata": {"path": str(cwd or path.parent)}})
-    stop, peak, running = threading.Event(), [0, 0], [0]
-
-    def watch():
-        while not stop.is_set():
-            try:
-                rss = tree_rss(client.km.provisioner.process.pid)
-            except AttributeError:  # the kernel is not up yet
-                rss = 0
-            if rss > peak[0]:
-                peak[:] = rss, running[0]
-            time.sleep(0.1)
-
+                            resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
-    with client.setup_kernel(env={**START_ENV, **TEST_ENV, **(env or {})}):
-        watcher = threading.Thread(target=watch, daemon=True)
-        watcher.start()
+    with client.setup_kernel(env=kernel_env({**mnist_env(mnist), **(env or {})})):
         for index, cell in enumerate(notebook.cells):
-            running[0] = index
             client.execute_cell(cell, index)
-        stop.set()
-    return Run(path, notebook, time.perf_counter() - start, *peak)
+            if cell.get("id") in exports:
+                _silently(client, export_snippet(exports[cell.id], folder / f"{cell.id}.pkl"))
+        _silently(client, rusage_snippet(folder / "rusage.json"))
+    run = finish_run(mnist, path.stem, folder, time.perf_counter() - start)
+    run.notebook = notebook
+    return run
+
+
+def _silently(client, code):
+    """Run ``code`` in the client's kernel outside the notebook: no output, no execution count."""
+    reply = run_sync(client.kc.execute_interactive)(code, store_history=False, allow_stdin=False, timeout=600,
+                                                    output_hook=lambda message: None)
+    if reply["content"]["status"] != "ok":
+        raise RuntimeError(f"the kernel could not run the harness's snippet: {reply['content'].get('evalue')}")
 
 
 def tidy(notebook):
-    """What refresh stores: outputs without TensorFlow's log lines, check cells collapsed."""
+    """What refresh stores: outputs without TensorFlow's log lines, no per-run metadata."""
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
@@ -135,45 +241,46 @@ def tidy(notebook):
             if output.output_type == "stream" and output.name == "stderr":
                 output.text = TF_LOG_LINE.sub("", output.text)
         cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and not o.text.strip())]
-        if CHECK_TAG in cell.metadata.get("tags", []):
-            cell.metadata["jupyter"] = {"source_hidden": True, "outputs_hidden": True}
     notebook.metadata.pop("widgets", None)  # explorers need a live kernel; stored widget state would be stale
     return notebook
 
 
-def report(runs, title):
-    lines = [title, f"{'notebook':44s} {'time':>8s} {'peak kernel memory':>19s}"]
-    for run in runs:
-        flag = "" if run.within_budget() else "   OVER BUDGET"
-        lines.append(f"{run.path.name:44s} {run.seconds:7.1f}s {run.peak_bytes / 1e9:9.2f} GB (cell {run.peak_cell:2d})"
-                     f"{flag}")
-    lines.append(f"{'total':44s} {sum(r.seconds for r in runs):7.1f}s")
-    lines.append(f"time budget here: {time_budget():.0f} s ({BUDGET_SECONDS} s on the reference machine, "
-                 f"which is {slowness():.2f} times as fast as this one)")
-    return "\n".join(lines)
+def check_claims(name, mnist):
+    """Run the notebook's claims on the run just recorded; True if they all hold."""
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:nbval", "-o", "addopts=", "-p", "no:cacheprovider",
+               "--reuse-runs", f"tests/claims/test_{name}.py", "-k", mnist]
+    return subprocess.run(command, cwd=ROOT).returncode == 0
 
 
 def main(argv=None):
+    from tests.claims import exports_of
+
     parser = argparse.ArgumentParser(prog="python -m tools.notebooks", description=__doc__.splitlines()[0])
     parser.add_argument("action", choices=("refresh", "measure"))
-    parser.add_argument("--full", action="store_true", help="measure with full MNIST in the cache (the stand-in)")
+    parser.add_argument("--full", action="store_true", help="run with full MNIST in the cache (the stand-in)")
+    parser.add_argument("--force", action="store_true", help="refresh: store the outputs even if a claim fails")
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_intermixed_args(argv)
-    env = full_mnist_env() if args.full else {}
-    runs = []
+    mnist = "full" if args.full else "subset"
+    if args.action == "refresh" and args.full:
+        parser.error("the stored outputs are those of the subset: refresh takes no --full")
+    calibration = budget.calibrate()
+    ok = True
     for path in args.notebooks or course_notebooks():
-        run = execute(path, env)
-        if args.action == "refresh":
-            nbformat.write(tidy(run.notebook), run.path)
-        else:  # kept for a look at what the other MNIST printed
+        run = execute(path, mnist, exports=exports_of(Path(path).stem))
+        within = budget.within(run, calibration)
+        print(budget.describe(run, calibration), flush=True)
+        holds = check_claims(run.name, mnist)
+        if args.action == "refresh" and (holds or args.force):
+            nbformat.write(tidy(run.notebook), path)
+        elif args.action == "measure":
             MEASURED.mkdir(parents=True, exist_ok=True)
-            nbformat.write(run.notebook, MEASURED / run.path.name)
-        runs.append(run)
-        print(report([run], "").splitlines()[2], flush=True)
-        for failure in run.failed_checks():
-            print(f"   check failed: {failure}")
-    print(report(runs, f"{args.action}, {'full-size MNIST (stand-in)' if args.full else 'MNIST subset'}:"))
-    return 0 if all(r.within_budget() and not r.failed_checks() for r in runs) else 1
+            nbformat.write(run.notebook, MEASURED / Path(path).name)
+        if not holds:
+            print(f"   {run.name}: a claim does not hold" + ("" if args.force or args.action == "measure"
+                                                              else "; outputs not stored (--force stores them)"))
+        ok = ok and within and holds
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

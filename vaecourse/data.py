@@ -87,7 +87,11 @@ def check_images(x, name="x"):
         bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
         raise ValueError(f"{name} contains {bad} NaN or infinite pixel value(s); clean the data first.")
     if low < 0.0 or high > 1.0:
-        raise ValueError(f"{name} must have values in [0, 1], got values in [{low:.3g}, {high:.3g}].")
+        def shortest(value):  # every digit that tells the value apart in x's dtype, so 1.0000001 is not "1"
+            return np.format_float_positional(x.dtype.type(value), trim="-")
+
+        raise ValueError(f"{name} must have values in [0, 1], got values from {shortest(low)} to {shortest(high)}"
+                         " (np.clip(x, 0, 1) if they are only rounding errors).")
     return x
 
 
@@ -330,7 +334,7 @@ def add_noise(x, kind, level, *, seed=0):
     check_images(x)
     checks.one_of(kind, NOISE_KINDS, "kind")
     checks.number_in(level, 0.0, 1.0, "level")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checks.seed(seed))
     if kind == "gaussian":
         noisy = x + level * rng.standard_normal(x.shape, dtype="float32")
     else:

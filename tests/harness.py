@@ -1,4 +1,4 @@
-"""What the tests and the benchmarks share: their environment, Chromium, local servers, memory probes.
+"""What the tests (and the benchmarks) share: their environment, Chromium, local servers, JupyterLab, memory.
 
 Every server runs on a free localhost port in its own process group and is
 stopped on exit; every wait is bounded. Nothing here reaches the internet.
@@ -19,7 +19,8 @@ from pathlib import Path
 
 import psutil
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools import ROOT
+
 ARTIFACTS = ROOT / "test-artifacts"
 
 # The one place that sets the test environment: the stored notebook outputs were made with the
@@ -28,6 +29,11 @@ TEST_ENV = {"VAECOURSE_MNIST": "subset", "TF_CPP_MIN_LOG_LEVEL": "3"}
 # The environment before anything here imported TensorFlow, which sets variables of its own on import
 # (KMP_*, TF2_BEHAVIOR, ...): kernels and servers start from this one, as they would on a student's machine.
 START_ENV = dict(os.environ)
+
+
+def kernel_env(extra=None):
+    """The environment of a kernel or server the tests start: the one we started in, TEST_ENV, then ``extra``."""
+    return {**START_ENV, **TEST_ENV, **(extra or {})}
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]
@@ -80,7 +86,7 @@ def server(command, url, *, cwd, env=None, log_name, timeout=90):
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / f"{log_name}.log"
     with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=cwd, env={**START_ENV, **TEST_ENV, **(env or {})}, stdout=log,
+        process = subprocess.Popen(command, cwd=cwd, env=kernel_env(env), stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
         try:
             deadline = time.monotonic() + timeout
@@ -127,6 +133,49 @@ def tree_rss(pid):
         except psutil.Error:
             pass
     return total
+
+
+class MemoryWatcher:
+    """The peak resident memory of a process tree (a server and its kernels), sampled every ``interval`` s.
+
+    Set ``label`` to say what is happening; ``peak`` and ``during`` tell the highest sum and its label.
+    A single kernel needs no watcher: it reports its own high-water mark (tools/notebooks.py).
+    """
+
+    def __init__(self, pid, interval=0.2):
+        self.pid, self.interval, self.label = pid, interval, ""
+        self.peak, self.during = 0, ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self):
+        while not self._stop.is_set():
+            rss = tree_rss(self.pid)
+            if rss > self.peak:
+                self.peak, self.during = rss, self.label
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(5)
+
+
+def jupyterlab_url(port, token, path=""):
+    return f"http://127.0.0.1:{port}/lab/tree/{path}?token={token}"
+
+
+def run_all_cells(page, timeout=120_000):
+    """In JupyterLab, on an open notebook: wait until its kernel is idle, then Run > Run All Cells.
+
+    Cells sent to a kernel that is still starting can be lost, hence the wait.
+    """
+    page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=timeout)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_text("Run All Cells", exact=True).click()
 
 
 @contextmanager

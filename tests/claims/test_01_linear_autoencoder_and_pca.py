@@ -1,0 +1,120 @@
+"""Claims of 01_linear_autoencoder_and_pca: the linear autoencoder finds PCA's subspace; probabilistic PCA."""
+
+import numpy as np
+
+from tests.claims import claim
+
+VALUES = {
+    "f0ab8834": {"pca_mse": "pca_mse", "optimal_mse": "optimal_mse"},
+    "3a2d83cb": {"parameters": "autoencoder.count_params()", "latent_dim": "LATENT_DIM"},
+    "6128ad36": {"angles": "angles", "angles_scipy": "angles_scipy"},
+    "e1596f1f": {
+        "by_hand": "by_hand",
+        "by_keras": "by_keras",
+        "offset": "float(np.abs(decoder_matrix @ b_E + b_W).max())",
+        "ae_mse": "ae_mse",
+        "ae_test_mse": "ae_test_mse",
+        "pca_test_mse": "pca_test_mse",
+    },
+    "713a487e": {
+        "cos_w": "float(cos_w)",
+        "rank1_mse": "history1.history['loss'][-1]",
+        "rank1_optimum": "rank1_optimum",
+        "code_correlation": "code_correlation",
+        "blank_pixels": "blank_pixels",
+    },
+    "20357f16": {"mixing_error": "float(np.abs(recon_mixed - pca_recon).max())"},
+    "33c89454": {"off_diagonal": "off_diagonal", "component_cosines": "component_cosines"},
+    "83ea7f34": {"sigma2": "sigma2"},
+    "711fdf5b": {"elbo_equals_log_lik": "bool(elbo_equals_log_lik)"},
+    "0fe0fe30": {
+        "bits": "bits",
+        "best_d": "best_d",
+        "bits_ks": "BITS_KS",
+        "log_lik_around_ml": "[ppca_log_likelihood(dq_train, LATENT_DIM, f * fit_ppca(LATENT_DIM, dq_directions, "
+                             "dq_eigenvalues)[1], dq_directions, dq_eigenvalues).mean() "
+                             "for f in (0.8, 0.95, 1.0, 1.05, 1.25)]",
+    },
+}
+
+
+@claim("4c080a21", "a `Dense(d)`\nlayer with no activation")
+def test_the_linear_autoencoder_is_two_matrices_and_two_biases(values):
+    d = values["latent_dim"]
+    assert values["parameters"] == 2 * 784 * d + d + 784
+
+
+@claim("0fb7a32c", "with equality for the truncated SVD")
+def test_the_projection_onto_v_d_reaches_the_eckart_young_optimum(values):
+    assert np.isclose(values["pca_mse"], values["optimal_mse"], rtol=1e-9)
+
+
+@claim("ba83dbf1", "by hand and with `scipy.linalg.subspace_angles`")
+def test_principal_angles_by_hand_agree_with_scipy(values):
+    np.testing.assert_allclose(values["angles"], values["angles_scipy"], atol=1e-3)
+
+
+@claim("1776f4b2", "lands on **the same subspace** as PCA and\n  **the same error**")
+def test_the_autoencoder_lands_on_pcas_subspace_and_error(values):
+    assert values["angles"].max() < 5, values["angles"]
+    assert values["optimal_mse"] * (1 - 1e-6) <= values["ae_mse"] < 1.02 * values["optimal_mse"]
+
+
+@claim("dbfd1dad", "it is two matrix products and two\nbiases")
+def test_the_keras_model_computes_w_e_x_plus_biases(values):
+    np.testing.assert_allclose(values["by_hand"], values["by_keras"], atol=1e-4)
+    assert values["offset"] < 0.01, "the offset W b_E + b_W did not stay near zero"
+
+
+@claim("15578bea", "Both methods reconstruct held-out digits the same way")
+def test_held_out_errors_agree(values):
+    assert abs(values["ae_test_mse"] - values["pca_test_mse"]) < 0.02 * values["pca_test_mse"]
+
+
+@claim("1c0d6f12", "the decoder finds the first principal direction\nitself")
+def test_the_rank_one_decoder_finds_v1_and_its_codes_are_the_scores(values):
+    assert np.degrees(np.arccos(min(values["cos_w"], 1))) < 5
+    assert values["rank1_mse"] < 1.02 * values["rank1_optimum"]
+    assert values["code_correlation"] > 0.99
+    assert values["blank_pixels"] > 10
+
+
+@claim("4196d2c1", "Every reconstruction, and so the loss, is unchanged.")
+def test_a_mixing_matrix_changes_no_reconstruction(values):
+    assert values["mixing_error"] < 1e-8
+
+
+@claim("567f72fd", "they are\nblends of them")
+def test_the_decoder_mixes_the_principal_directions(values):
+    assert values["off_diagonal"] > 0.5
+
+
+@claim("c2d1c979", "Every component comes back to within a tiny angle")
+def test_unmixing_recovers_the_components(values):
+    assert values["component_cosines"].min() > 0.99
+
+
+@claim("d4b037bf", "$\\sigma^2_{\\mathrm{ML}}$ is almost the Eckart–Young MSE")
+def test_ppca_noise_is_the_mean_discarded_variance(values):
+    assert values["optimal_mse"] < values["sigma2"] < 1.1 * values["optimal_mse"]
+
+
+@claim("d4b037bf", "**The maximum-likelihood solution** is available in closed form")
+def test_the_training_likelihood_peaks_at_sigma2_ml(values):
+    assert int(np.argmax(values["log_lik_around_ml"])) == 2, values["log_lik_around_ml"]
+
+
+@claim("dfc11f1d", "the last KL is 0 and the ELBO equals the log-likelihood")
+def test_the_elbo_with_the_exact_posterior_is_log_p(values):
+    assert values["elbo_equals_log_lik"]
+
+
+@claim("1e1b0a94", "With one latent dimension, PPCA needs about 8 bits per pixel")
+def test_one_dimension_is_about_as_bad_as_knowing_nothing(values):
+    assert abs(values["bits"]["held-out digits"][0] - 8) < 0.25
+
+
+@claim("1e1b0a94", "held-out curve turns up while the training curve keeps falling")
+def test_held_out_bits_turn_up_while_training_bits_fall(values):
+    assert 64 <= values["best_d"] < values["bits_ks"][-1]
+    assert np.all(np.diff(values["bits"]["training digits"]) < 0)

@@ -1,0 +1,80 @@
+"""Claims of 05_evaluating_a_vae: the IWAE bound, the exact posterior, the two gaps, the naive estimator."""
+
+import numpy as np
+from scipy.special import logsumexp
+
+from tests.claims import claim
+
+VALUES = {
+    "e65a3641": {"held_out_elbo": "{d: result.elbo for d, result in held_out.items()}",
+                 "dims": "(LATENT_DIM, HIGH_DIM)"},
+    "0011746e": {"iwae": "list(iwae.values())", "elbo_is_digits": "elbo_is_digits"},
+    "81722ee3": {"per_digit_elbo": "per_digit_elbo", "per_digit_iwae": "per_digit_iwae",
+                 "log_px_exact": "np.array([post['log_px'] for post in posteriors])",
+                 "kl_q_on_grid": "np.array([post['kl_q'] for post in posteriors])"},
+    "6262536d": {"q_ess": "q_ess"},
+    "cb22db73": {"approximation": "approximation", "amortisation": "amortisation"},
+    "d322d04d": {"below": "below"},
+    "5dce08bc": {"naive_shortfall": "naive_shortfall", "ess_prior_20": "ess_prior_20",
+                 "spread_naive_2d": "estimates_2d[f'prior, K = {NAIVE_SAMPLES[0]}'].std(axis=1)",
+                 "spread_is_2d": "estimates_2d['q(z|x), K = 100'].std(axis=1)",
+                 "weights_naive_2d": "weights_2d[f'prior, K = {NAIVE_SAMPLES[-1]}']",
+                 "weights_is_2d": "weights_2d['q(z|x), K = 100']"},
+}
+
+
+def _ess(log_w):
+    return float(np.exp(2 * logsumexp(log_w) - logsumexp(2 * log_w)))
+
+
+@claim("94c935b1", "The estimates climb with $K$ and flatten")
+def test_the_iwae_estimates_climb_with_k(values):
+    bounds = values["iwae"]
+    assert abs(bounds[0] - values["elbo_is_digits"]) < 1, "K = 1 should estimate the ELBO"
+    assert bounds[-1] - bounds[0] > 1
+    assert np.all(np.diff(bounds) > -0.2)
+
+
+@claim("e46138c6", "The ELBO on digits the model never saw is the standard first figure of merit")
+def test_the_20d_model_has_the_better_held_out_elbo(values):
+    low, high = values["dims"]
+    assert values["held_out_elbo"][high] > values["held_out_elbo"][low]
+
+
+@claim("c0b3085a", "For most digits the IWAE\nestimate with $K = 1{,}000$ lands within a fraction of a nat of it")
+def test_the_iwae_estimate_is_close_to_the_exact_log_likelihood(values):
+    difference = np.abs(values["per_digit_iwae"] - values["log_px_exact"])
+    assert np.mean(difference < 1) >= 0.5, difference
+    assert np.all(values["per_digit_iwae"] < values["log_px_exact"] + 0.2)
+
+
+@claim("c0b3085a", "the two columns agree")
+def test_the_gap_is_the_kl_to_the_posterior(values):
+    gaps = values["log_px_exact"] - values["per_digit_elbo"]
+    np.testing.assert_allclose(gaps, values["kl_q_on_grid"], atol=0.5)
+
+
+@claim("d61a750e", "Far from all the draws count")
+def test_more_than_a_few_draws_from_q_count_for_most_digits(values):
+    assert np.median(values["q_ess"]) > 5
+
+
+@claim("af79efab", "the approximation gap is small")
+def test_the_approximation_gap_is_the_smaller_part(values):
+    assert min(values["approximation"]) >= -0.01 and min(values["amortisation"]) >= -0.01
+    assert np.median(values["approximation"]) < np.median(values["amortisation"])
+
+
+@claim("738a38ac", "With $K = 100$ prior draws it is noisy")
+def test_in_2d_the_naive_estimator_is_noisier_and_its_draws_count_less(values):
+    assert values["spread_naive_2d"].mean() > values["spread_is_2d"].mean()
+    ess_naive = [_ess(row) for row in values["weights_naive_2d"]]
+    ess_is = [_ess(row) for row in values["weights_is_2d"]]
+    assert np.mean(ess_is) > np.mean(ess_naive)
+    assert values["below"] > 20
+
+
+@claim("864ec486", "Now the naive estimator is useless")
+def test_in_20d_the_naive_estimator_falls_far_short(values):
+    assert np.all(values["naive_shortfall"] > 5)
+    assert max(values["ess_prior_20"]) <= 3

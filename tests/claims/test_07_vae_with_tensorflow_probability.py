@@ -1,0 +1,52 @@
+"""Claims of 07_vae_with_tensorflow_probability: TFP's KL and likelihood, the same VAE, its log-likelihood."""
+
+import numpy as np
+
+from tests.claims import claim
+
+VALUES = {
+    "3474e3b5": {"analytic_kl": "analytic_kl.numpy()", "course_kl": "np.asarray(course_kl)",
+                 "z_scores": "z_scores.numpy()"},
+    "da1987db": {"spreads": "spreads", "sizes": "list(MC_SAMPLE_SIZES)", "s": "s"},
+    "f7859d56": {"kl_tfp": "kl_tfp.numpy()", "kl_course": "np.asarray(kl_course)"},
+    "3d50f2df": {"means": "means", "draws": "draws"},
+    "8b332e6d": {"log_px_tfp": "log_px_tfp", "elbo_tfp": "elbo_tfp", "elbo_course": "elbo_course.elbo",
+                 "log_px_course": "log_px_course", "parameters": "vae.count_params()"},
+}
+
+
+@claim("fd90ff7f", "The two estimates agree to within the sampling noise")
+def test_tfps_kl_is_the_courses_and_monte_carlo_agrees(values):
+    np.testing.assert_allclose(values["analytic_kl"], values["course_kl"], atol=1e-5)
+    assert np.all(np.abs(values["z_scores"]) < 3), values["z_scores"]
+
+
+@claim("fd90ff7f", "it should match the\npredicted $s/\\sqrt{n}$")
+def test_the_monte_carlo_error_shrinks_like_one_over_root_n(values):
+    ratios = np.array(values["spreads"]) * np.sqrt(values["sizes"]) / values["s"]
+    assert np.all(np.abs(ratios - 1) < 0.2), ratios
+
+
+@claim("60031cef", "the KL our layer adds during training is the one notebook 04 computed")
+def test_the_kl_on_real_posteriors_agrees(values):
+    np.testing.assert_allclose(values["kl_tfp"], values["kl_course"], atol=1e-4)
+
+
+@claim("2205488d", "every pixel an independent coin\nflip")
+def test_generated_means_are_probabilities_and_draws_are_binary(values):
+    means, draws = values["means"], values["draws"]
+    assert means.min() >= 0 and means.max() <= 1
+    assert np.all((draws == 0) | (draws == 1))
+
+
+@claim("ef8aa0fd", "so the importance-sampled estimate never falls below the ELBO")
+def test_the_importance_sampled_estimate_is_above_the_elbo(values):
+    assert np.all(values["log_px_tfp"] >= values["elbo_tfp"])
+    assert values["log_px_tfp"].mean() > values["elbo_course"]
+
+
+@claim("7f3d3ea9", "they agree up to sampling noise")
+def test_tfp_and_vaecourse_agree(values):
+    assert abs(values["log_px_tfp"].mean() - values["log_px_course"]) < 0.5
+    assert values["log_px_tfp"].mean() > -175
+    assert values["elbo_course"] > -180

@@ -1,0 +1,61 @@
+"""Claims of 08_conditional_vae: digits on demand, style apart from class, what the label is worth."""
+
+import math
+
+from tests.claims import claim
+
+VALUES = {
+    "d615090b": {"cvae_elbo": "cvae_elbo.elbo"},
+    "39d7f247": {"real_accuracy": "real_accuracy", "generated_accuracy": "generated_accuracy"},
+    "d95509ab": {
+        "slant_is_the_packages": "bool(np.allclose(slant(mnist.x_test[:50]), attributes.slant(mnist.x_test[:50]), "
+                                 "atol=1e-5))",
+        "slant_correlation": "slant_correlation",
+        "relabelled_accuracy": "relabelled_accuracy",
+        "label_change": "label_change",
+    },
+    "d467fa84": {"cvae_knn": "cvae_knn", "vae_knn": "vae_knn"},
+    "36472a76": {"explained": "explained", "same_style": "same_style"},
+    "0b63993c": {"vae_elbo": "vae_elbo.elbo"},
+}
+
+
+@claim("b7be3051", "The held-out conditional ELBO of the test digits")
+def test_the_held_out_conditional_elbo_is_good(values):
+    assert values["cvae_elbo"] > -160
+
+
+@claim("8a10a178", "A simple, independent judge")
+def test_the_judge_reads_real_digits_and_the_generated_ones_read_as_asked(values):
+    assert values["real_accuracy"] >= 0.85
+    assert values["generated_accuracy"] >= 0.9
+
+
+@claim("988f6f80", "The same measure, and a width and an ink measure, are in `vaecourse.attributes`")
+def test_the_hand_written_slant_is_the_packages(values):
+    assert values["slant_is_the_packages"]
+
+
+@claim("988f6f80", "Slanted originals give slanted rows")
+def test_the_style_carries_over_and_the_label_decides_the_class(values):
+    assert values["slant_correlation"] > 0.5
+    assert values["relabelled_accuracy"] > 0.85
+    assert values["label_change"] > 0.05
+
+
+@claim("8079467d", "with all ten colours mixed through it")
+def test_the_class_is_hard_to_read_from_the_cvaes_code(values):
+    assert values["cvae_knn"] < 0.3
+    assert values["vae_knn"] - values["cvae_knn"] > 0.25
+
+
+@claim("7f262e4a", "slant and width change smoothly across the plane")
+def test_style_is_a_smooth_function_of_z_shared_by_the_classes(values):
+    assert values["explained"]["slant"] > 0.5 and values["explained"]["width"] > 0.5
+    assert values["same_style"]["slant"] > 0.5 and values["same_style"]["width"] > 0.5
+
+
+@claim("1ac303b1", "Even after paying those 2.3 nats")
+def test_the_cvae_beats_the_vae_by_more_than_the_label_is_worth(values):
+    assert values["cvae_elbo"] - math.log(10) > values["vae_elbo"]
+    assert values["cvae_elbo"] - values["vae_elbo"] > 4 * math.log(10)

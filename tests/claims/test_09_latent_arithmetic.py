@@ -1,0 +1,37 @@
+"""Claims of 09_latent_arithmetic: attribute vectors against a random direction, and against conditioning."""
+
+import numpy as np
+
+from tests.claims import claim
+
+VALUES = {
+    "df24c669": {"strengths": "list(STRENGTHS)", "bold_effect": "bold_effect", "random_effect": "random_effect"},
+    "c7d07d2c": {"slant_effect": "slant_effect", "cosine": "cosine"},
+    "4c0e5fc9": {"conditioned": "conditioned"},
+}
+
+
+@claim("cce07e4b", "the ink rises steadily with the strength, far more than along a\nrandom direction")
+def test_the_bold_vector_raises_the_ink(values):
+    bold, random = values["bold_effect"], values["random_effect"]
+    assert np.all(np.diff(bold[:, 0]) > 0)
+    assert np.ptp(bold[:, 0]) > 2 * np.ptp(random[:, 0])
+
+
+@claim("cce07e4b", "At moderate strengths most edited digits are still read as their own\nclass")
+def test_moderate_edits_keep_their_class(values):
+    strengths = np.array(values["strengths"])
+    assert np.all(values["bold_effect"][np.abs(strengths) <= 0.5, 1] >= 0.75)
+
+
+@claim("fca70312", "The digits lean further right with every step")
+def test_the_slant_vector_raises_the_slant(values):
+    assert np.all(np.diff(values["slant_effect"][:, 2]) > 0)
+    assert abs(values["cosine"]) < 0.7
+
+
+@claim("e0987841", "Both ways work")
+def test_the_cvae_labels_give_rising_ink_and_keep_the_class(values):
+    conditioned = values["conditioned"]
+    assert np.all(np.diff(conditioned[:, 0]) > 0)
+    assert np.all(conditioned[:, 1] >= 0.8)

@@ -1,0 +1,126 @@
+"""Each notebook's budget, and the calibration that makes its time budget mean the same on any machine.
+
+    python -m tools.budget      time the calibration workload here (CPU seconds, median of 3 rounds)
+
+The rule, in two lines:
+
+* time: the kernel's CPU seconds, times REFERENCE_CALIBRATION over the calibration workload's CPU seconds
+  in the same test run, are at most CORES x BUDGET_SECONDS (120 s of wall time on both reference cores passes);
+* memory: the kernel's peak resident memory (VmHWM, from getrusage) is below BUDGET_BYTES.
+
+CPU seconds, not wall seconds: a shared machine that is slow for a while because
+other machines on its host take turns with it, or because another process is
+busy, loses wall time, not CPU time. The calibration is a fixed Keras workload
+like the notebooks' (a dense and a convolutional autoencoder trained for a fixed
+number of steps on fixed random data), timed once per test run in a fresh
+Python, on one thread: with TensorFlow's two threads its CPU seconds spread by
++-25% from one timing to the next here (threads spin while they wait for each
+other), on one thread by +-6%, idle or with another process busy. Wall time is
+reported beside it; memory is not scaled.
+"""
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+from tools import ROOT
+
+BUDGET_SECONDS = 120
+CORES = 2
+BUDGET_BYTES = 1.5e9
+# The calibration's CPU seconds on the reference machine: this project's 2-core CI machine (AMD EPYC,
+# 24 GB) on 2026-12-06, median of 20 timings in four fresh Pythons, 3.64 to 4.34 (README, "Budgets").
+REFERENCE_CALIBRATION = 3.85
+ROUNDS = 5
+
+
+def _cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def workload():
+    """CPU and wall seconds of one round of the workload on one thread, medians over ROUNDS (after a warm-up)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported
+    import tensorflow as tf
+
+    tf.config.threading.set_intra_op_parallelism_threads(1)  # before TensorFlow runs anything
+    tf.config.threading.set_inter_op_parallelism_threads(1)
+    import keras
+    import numpy as np
+    from keras import layers
+
+    images = np.random.default_rng(0).random((4096, 28, 28, 1), dtype="float32")
+    dense = keras.Sequential([
+        keras.Input((28, 28, 1)), layers.Flatten(), layers.Dense(256, activation="relu"), layers.Dense(32),
+        layers.Dense(256, activation="relu"), layers.Dense(784, activation="sigmoid"), layers.Reshape((28, 28, 1)),
+    ])
+    conv = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
+        layers.Conv2D(32, 3, strides=2, padding="same", activation="relu"),
+        layers.Flatten(), layers.Dense(16), layers.Dense(7 * 7 * 32, activation="relu"), layers.Reshape((7, 7, 32)),
+        layers.Conv2DTranspose(16, 3, strides=2, padding="same", activation="relu"),
+        layers.Conv2DTranspose(1, 3, strides=2, padding="same", activation="sigmoid"),
+    ])
+    for model in (dense, conv):
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+
+    def one_round():
+        cpu, wall = _cpu_seconds(), time.perf_counter()
+        dense.fit(images, images, batch_size=128, epochs=5, verbose=0)  # 160 steps
+        conv.fit(images, images, batch_size=64, epochs=2, verbose=0)  # 128 steps
+        return _cpu_seconds() - cpu, time.perf_counter() - wall
+
+    one_round()  # tracing and first-touch costs, which are not speed
+    rounds = [one_round() for _ in range(ROUNDS)]
+    return {"cpu": statistics.median(cpu for cpu, _ in rounds), "wall": statistics.median(w for _, w in rounds)}
+
+
+def calibrate():
+    """The workload's CPU seconds here, timed now in a fresh Python."""
+    result = subprocess.run([sys.executable, "-m", "tools.budget", "--json"], cwd=ROOT, capture_output=True,
+                            text=True, check=True)
+    return json.loads(result.stdout)["cpu"]
+
+
+def reference_seconds(cpu_seconds, calibration):
+    """CPU seconds here as CPU seconds of the reference machine."""
+    return cpu_seconds * REFERENCE_CALIBRATION / calibration
+
+
+def time_share(run, calibration):
+    """The fraction of its time budget a run used."""
+    return reference_seconds(run.cpu, calibration) / (CORES * BUDGET_SECONDS)
+
+
+def within(run, calibration):
+    return time_share(run, calibration) <= 1 and run.peak_bytes < BUDGET_BYTES
+
+
+def describe(run, calibration):
+    """One line: wall time, CPU seconds here and on the reference machine, the budget's share, peak memory."""
+    flag = "" if within(run, calibration) else "   OVER BUDGET"
+    return (f"{run.name:40s} {run.mnist:6s} {run.wall:6.1f} s here, {run.cpu:6.1f} CPU s "
+            f"({reference_seconds(run.cpu, calibration):5.1f} on the reference, {time_share(run, calibration):4.0%} "
+            f"of {CORES * BUDGET_SECONDS}), peak {run.peak_bytes / 1e9:4.2f} GB "
+            f"({run.peak_bytes / BUDGET_BYTES:4.0%} of {BUDGET_BYTES / 1e9:.1f}){flag}")
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    figures = workload()
+    if "--json" in argv:
+        print(json.dumps(figures))
+    else:
+        print(f"calibration: {figures['cpu']:.2f} CPU s here ({figures['wall']:.2f} s of wall time), "
+              f"{REFERENCE_CALIBRATION:.2f} CPU s on the reference machine: "
+              f"{figures['cpu'] / REFERENCE_CALIBRATION:.2f} times its time")
+
+
+if __name__ == "__main__":
+    main()
