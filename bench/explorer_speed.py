@@ -87,7 +87,7 @@ def drag(page, explorer_index, sent):
     slider = explorer.locator("input[type=range]").first
     slider.scroll_into_view_if_needed()
     page.wait_for_timeout(300)
-    frames = f"document.querySelectorAll('.vaecourse-explorer')[{explorer_index}].vaecourse.frames"
+    probe = f"document.querySelectorAll('.vaecourse-explorer')[{explorer_index}].vaecourse"
     box = slider.bounding_box()
     x, y = box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
@@ -95,11 +95,11 @@ def drag(page, explorer_index, sent):
     page.wait_for_timeout(500)
     before, latencies = len(sent), []
     for i in range(MOVES):
-        count = page.evaluate(f"{frames}.length")
+        count = page.evaluate(f"{probe}.count")
         x += 2 if (i // 20) % 2 == 0 else -2  # back and forth
         page.mouse.move(x, y)
-        page.wait_for_function(f"{frames}.length > {count}", timeout=10_000)
-        frame = page.evaluate(f"{frames}[{count}]")
+        page.wait_for_function(f"{probe}.count > {count}", timeout=10_000)
+        frame = page.evaluate(f"{probe}.frames.at(-1)")
         latencies.append(frame["painted"] - frame["input"])
         page.wait_for_timeout(20)
     messages = len(sent) - before
@@ -124,7 +124,7 @@ def jupyterlab_figures(browser, delay_s):
         page.goto(jupyterlab_url(proxy_port, TOKEN, "bench.ipynb"), timeout=120_000)
         run_all_cells(page)
         page.wait_for_function("() => [...document.querySelectorAll('.vaecourse-explorer')]"
-                               ".filter(e => e.vaecourse?.frames.length > 0).length === 2", timeout=180_000)
+                               ".filter(e => e.vaecourse?.count > 0).length === 2", timeout=180_000)
         results = {name: drag(page, i, sent) for i, name in enumerate(EXPLORERS)}
         page.close()
     return results
@@ -135,7 +135,7 @@ def site_figures(browser):
     with static_server(out, log_name="bench-site") as url:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url + "11_latent_explorer.html")
-        page.wait_for_function("() => document.querySelector('.vaecourse-explorer')?.vaecourse?.frames.length > 0")
+        page.wait_for_function("() => document.querySelector('.vaecourse-explorer')?.vaecourse?.count > 0")
         result = drag(page, 0, [])
         page.close()
     return {"browser explorer": result}

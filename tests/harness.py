@@ -245,3 +245,18 @@ def delayed_proxy(target_port, delay_s):
         for task in asyncio.all_tasks(loop):
             loop.call_soon_threadsafe(task.cancel)
         thread.join(5)
+
+
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page, context=None):
+    """axe-core's WCAG 2.0/2.1 A and AA violations on the page (or within ``context``), one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": WCAG_AA}, "resultTypes": ["violations"]}
+    results = Axe().run(page, context=context, options=options)
+    return [f"{violation['id']} ({violation['impact']}): {violation['help']}; "
+            f"{len(violation['nodes'])} element(s), e.g. {violation['nodes'][0]['target']}: "
+            f"{violation['nodes'][0].get('failureSummary', '')[:300]}"
+            for violation in results.response["violations"]]

@@ -57,7 +57,7 @@ def drag_first_slider_and_check_the_digit(page, name, sent):
     readout = explorer.locator(".vaecourse-readout")
     try:
         slider.wait_for(state="visible", timeout=60_000)
-        page.wait_for_function("() => document.querySelector('.vaecourse-explorer')?.vaecourse?.frames.length > 0",
+        page.wait_for_function("() => document.querySelector('.vaecourse-explorer')?.vaecourse?.count > 0",
                                timeout=30_000)
     except Exception:
         fail_with_screen(page, name, "the explorer's slider and digit did not appear")
@@ -66,7 +66,7 @@ def drag_first_slider_and_check_the_digit(page, name, sent):
     before = readout.inner_text()
     pixels = "() => document.querySelector('canvas.vaecourse-digit').toDataURL()"
     digit_before = page.evaluate(pixels)
-    frames_before = page.evaluate("() => document.querySelector('.vaecourse-explorer').vaecourse.frames.length")
+    frames_before = page.evaluate("() => document.querySelector('.vaecourse-explorer').vaecourse.count")
     box = slider.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)
@@ -78,7 +78,7 @@ def drag_first_slider_and_check_the_digit(page, name, sent):
     messages_while_dragging = len(sent) - during
     page.mouse.up()
     page.wait_for_timeout(1000)
-    frames = page.evaluate("() => document.querySelector('.vaecourse-explorer').vaecourse.frames.length")
+    frames = page.evaluate("() => document.querySelector('.vaecourse-explorer').vaecourse.count")
     assert readout.inner_text() != before, f"the slider did not move from {before}"
     assert page.evaluate(pixels) != digit_before, "dragging the slider did not change the digit"
     assert frames - frames_before >= 5, f"only {frames - frames_before} frames drawn during a 20-move drag"

@@ -72,7 +72,7 @@ def _mount(page, url, name):
         const { mount } = await import('./explorer.js');
         window.explorer = (await mount(document.getElementById('explorer'), name + '.json')).vaecourse;
     }""", name)
-    page.wait_for_function("window.explorer.frames.length > 0")
+    page.wait_for_function("window.explorer.count > 0")
 
 
 def _show(page, z, digit=None):

@@ -231,8 +231,15 @@ def _silently(client, code):
         raise RuntimeError(f"the kernel could not run the harness's snippet: {reply['content'].get('evalue')}")
 
 
+def _empty(output):
+    """A stream with no text, or a display with no data (what a finished progress line leaves)."""
+    if output.output_type == "stream":
+        return not output.text.strip()
+    return output.output_type == "display_data" and not output.get("data")
+
+
 def tidy(notebook):
-    """What refresh stores: outputs without TensorFlow's log lines, no per-run metadata."""
+    """What refresh stores: outputs without TensorFlow's log lines or empty ones, no per-run metadata."""
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
@@ -240,7 +247,7 @@ def tidy(notebook):
         for output in cell.outputs:
             if output.output_type == "stream" and output.name == "stderr":
                 output.text = TF_LOG_LINE.sub("", output.text)
-        cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and not o.text.strip())]
+        cell.outputs = [output for output in cell.outputs if not _empty(output)]
     notebook.metadata.pop("widgets", None)  # explorers need a live kernel; stored widget state would be stale
     return notebook
 

@@ -15,14 +15,14 @@ Organised by concept, one small module each:
 ``training``        ``train`` with checkpoints and resume; the ``python -m vaecourse.training`` command
 ``pretrained``      shipped 2-D models: ``pretrained.load("vae2d")``
 ``checks``          the argument rules every public function applies
+``quiet``           TensorFlow without its start-up notices (``import vaecourse`` sees to it)
+``install``         what a notebook's first cell says after it installed the course (Colab)
 
 Importing the package itself imports nothing heavy.
 """
 
-import os
+from vaecourse.quiet import quiet_tensorflow
 
-# TensorFlow prints its C++ start-up notices unless told otherwise; a notebook that imports vaecourse
-# first gets a quiet start (real errors still show). An explicit setting by the user wins.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+quiet_tensorflow()  # a notebook that imports vaecourse first shows none of TensorFlow's start-up notices
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"

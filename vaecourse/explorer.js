@@ -163,16 +163,19 @@ const STYLE = `
 .vaecourse-explorer { display: flex; gap: 16px; align-items: flex-start; flex-wrap: wrap;
   font: 13px/1.4 system-ui, sans-serif; color: #222; }
 .vaecourse-explorer canvas.vaecourse-digit, .vaecourse-explorer canvas.vaecourse-thumb {
-  image-rendering: pixelated; border: 1px solid #ccc; background: #fff; }
-.vaecourse-explorer canvas.vaecourse-map { border: 1px solid #ccc; cursor: crosshair; touch-action: none; }
+  image-rendering: pixelated; border: 1px solid #767676; background: #fff; }
+.vaecourse-explorer canvas.vaecourse-map { border: 1px solid #767676; cursor: crosshair; touch-action: none; }
+.vaecourse-explorer :focus-visible { outline: 3px solid #1a5fb4; outline-offset: 2px; }
 .vaecourse-explorer .vaecourse-controls { display: flex; flex-direction: column; gap: 4px; min-width: 220px; }
 .vaecourse-explorer label { display: flex; align-items: center; gap: 6px; }
 .vaecourse-explorer input[type=range] { width: 160px; }
 .vaecourse-explorer .vaecourse-readout { font-family: ui-monospace, monospace; }
-.vaecourse-explorer .vaecourse-note { color: #8a5300; max-width: 420px; }
+.vaecourse-explorer .vaecourse-note { color: #7a4a00; max-width: 420px; }
 .vaecourse-explorer .vaecourse-digits button { width: 2.2em; margin: 1px; }
-.vaecourse-explorer .vaecourse-digits button.vaecourse-on { background: #1f77b4; color: #fff; }
+.vaecourse-explorer .vaecourse-digits button[aria-pressed=true] { background: #1a5fb4; color: #fff; }
 .vaecourse-explorer input[type=number] { width: 5em; }
+.vaecourse-explorer .vaecourse-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; }
 `;
 
 function addStyle() {
@@ -222,73 +225,71 @@ async function bitmap(view) {
 
 const sign = (v) => (v >= 0 ? "+" : "-") + Math.abs(v).toFixed(2);
 
-// --- the explorer --------------------------------------------------------------------------
-
-function slider(name, min, max, value, step) {
-  const input = element("input", { type: "range", min, max, step, value });
-  return [input, element("label", {}, [element("span", { text: name }), input])];
+function slider(name, description, min, max, value, step) {
+  const input = element("input", { type: "range", min, max, step, value, "aria-label": description });
+  return [input, element("label", {}, [element("span", { text: name, "aria-hidden": "true" }), input])];
 }
 
-function explorer(model, el) {
+// --- the core every explorer shares ----------------------------------------------------------
+// The decoder, the digit and its readouts, when frames are decoded (in the browser, or asked of
+// the kernel), and the probe that tests and the benchmark read. A view (below, one per kind of
+// explorer) adds its controls and tells the core which latent point is current.
+
+const PROBE_FRAMES = 200; // the probe keeps the newest frames only: a long session must not grow it
+
+function makeCore(model, el) {
   addStyle();
-  const kind = model.get("kind");
   const [height, width] = model.get("image_shape");
   const spec = model.get("spec");
-  const decoder = spec ? makeDecoder(spec, model.get("weights")) : null;
-  const extent = model.get("extent");
-  const latentDim = model.get("latent_dim");
-  const root = element("div", { className: "vaecourse-explorer" });
-  const digitCanvas = canvas(width, height, model.get("image_size"), "vaecourse-digit");
-  const readout = element("div", { className: "vaecourse-readout" });
-  const controls = element("div", { className: "vaecourse-controls" });
-  const left = element("div", { className: "vaecourse-controls" }, [digitCanvas, readout]);
-  root.append(left, controls);
-  if (model.get("note")) root.append(element("div", { className: "vaecourse-note", text: model.get("note") }));
-  el.replaceChildren(root);
+  const core = {
+    model, height, width,
+    decoder: spec ? makeDecoder(spec, model.get("weights")) : null,
+    extent: model.get("extent"),
+    state: { z: (model.get("z") || []).slice(), digit: model.get("digit"), t: model.get("t"), ends: model.get("ends") },
+    currentZ: () => core.state.z, // a view replaces these two
+    describe: () => `z = (${core.state.z.map(sign).join(", ")})`,
+    afterFrame: [], // what a view redraws with every frame (the map's marker)
+    probe: { frames: [], count: 0, lastImage: null, sent: 0 },
+  };
+  core.root = element("div", { className: "vaecourse-explorer", role: "group",
+                               "aria-label": `latent explorer (${model.get("kind")})` });
+  core.digitCanvas = canvas(width, height, model.get("image_size"), "vaecourse-digit");
+  core.digitCanvas.setAttribute("role", "img");
+  core.readout = element("div", { className: "vaecourse-readout", "aria-hidden": "true" }); // every frame
+  core.announcer = element("div", { className: "vaecourse-hidden", "aria-live": "polite" }); // when a move ends
+  core.controls = element("div", { className: "vaecourse-controls" });
+  core.root.append(element("div", { className: "vaecourse-controls" }, [core.digitCanvas, core.readout]),
+                   core.controls, core.announcer);
+  if (model.get("note")) core.root.append(element("div", { className: "vaecourse-note", text: model.get("note") }));
+  core.root.vaecourse = core.probe; // read by the tests and bench/explorer_speed.py
+  el.replaceChildren(core.root);
 
-  // What the explorer shows, kept here; the model hears of it when a gesture ends.
-  const state = { z: (model.get("z") || []).slice(), digit: model.get("digit"), t: model.get("t"), ends: model.get("ends") };
-  const probe = { frames: [], lastImage: null, decoder, sent: 0 }; // read by tests and bench/explorer_speed.py
-  root.vaecourse = probe;
   let inputTime = null; // the pointer or key event whose result the next frame shows
-  let requested = false;
-
-  function currentZ() {
-    if (kind !== "interpolation") return state.z;
-    const [a, b] = state.ends;
-    return a.map((v, i) => (1 - state.t) * v + state.t * b[i]);
-  }
-
-  function describe() {
-    if (kind === "interpolation") {
-      const t = state.t;
-      return `t = ${t.toFixed(2)}: ${Math.round((1 - t) * 100)}% of #${model.get("first")}, ` +
-        `${Math.round(t * 100)}% of #${model.get("second")}`;
-    }
-    const z = `z = (${state.z.map(sign).join(", ")})`;
-    return kind === "conditional" ? `digit ${state.digit}, ${z}` : z;
-  }
-
   function finish(means) {
-    paint(digitCanvas, means, height, width);
-    readout.textContent = describe();
-    drawMap();
+    paint(core.digitCanvas, means, height, width);
+    core.readout.textContent = core.describe();
+    core.afterFrame.forEach((redraw) => redraw());
+    const probe = core.probe;
     probe.lastImage = means;
-    probe.frames.push({ input: inputTime, painted: performance.now(), z: currentZ().slice(), digit: state.digit });
+    probe.count += 1;
+    probe.frames.push({ input: inputTime, painted: performance.now(), z: core.currentZ().slice(),
+                        digit: core.state.digit });
+    if (probe.frames.length > PROBE_FRAMES) probe.frames.shift();
     inputTime = null;
   }
 
   // Browser decoding: one decode per animation frame, however many events arrived.
-  function draw(event) {
+  let requested = false;
+  core.draw = (event) => {
     if (event && inputTime === null) inputTime = event.timeStamp;
-    if (!decoder) return askKernel();
+    if (!core.decoder) return askKernel();
     if (requested) return;
     requested = true;
     requestAnimationFrame(() => {
       requested = false;
-      finish(decoder.decode(currentZ(), state.digit));
+      finish(core.decoder.decode(core.currentZ(), core.state.digit));
     });
-  }
+  };
 
   // Kernel decoding: send the newest point once the previous frame has come back.
   let inFlight = false;
@@ -299,7 +300,7 @@ function explorer(model, el) {
     inFlight = true;
     dirty = false;
     inFlightSince = performance.now();
-    commit();
+    core.commit();
   }
   model.on("change:frame", () => {
     const frame = bytesOf(model.get("frame"));
@@ -309,65 +310,88 @@ function explorer(model, el) {
     if (dirty) askKernel();
   });
 
-  function commit() {
-    probe.sent += 1;
-    if (kind === "interpolation") model.set("t", state.t);
-    else model.set("z", state.z.slice());
+  // The kernel hears of the latent point when a move ends (at every frame, if it decodes them).
+  core.commit = () => {
+    core.probe.sent += 1;
+    if (model.get("kind") === "interpolation") model.set("t", core.state.t);
+    else model.set("z", core.state.z.slice());
     model.save_changes();
-  }
+  };
+  // A move ended (a slider let go, a key released, a digit chosen): tell the kernel, and a screen reader.
+  core.moveEnded = () => {
+    if (core.decoder) core.commit();
+    core.announce();
+  };
+  core.announce = () => {
+    const text = core.describe();
+    core.announcer.textContent = text;
+    core.digitCanvas.setAttribute("aria-label", `decoded digit, ${text}`);
+  };
+  core.start = () => { // the first frame: ours, or the one the kernel drew when the widget was made
+    core.digitCanvas.setAttribute("aria-label", `decoded digit, ${core.describe()}`);
+    if (core.decoder) core.draw();
+    else if (bytesOf(model.get("frame"))) finish(Float64Array.from(bytesOf(model.get("frame")), (v) => v / 255));
+  };
+  return core;
+}
 
-  // --- the map: encoded digits (a picture from the kernel) or the decoded manifold ----------
-  let map = null;
-  let mapPicture = null;
+// --- the map: encoded digits (a picture from the kernel) or the decoded manifold ------------------
+
+function addMap(core, moveTo) {
+  const { model, extent, state, height, width } = core;
+  const size = model.get("map_size");
+  const map = canvas(size, size, size, "vaecourse-map");
+  map.setAttribute("tabindex", "0");
+  map.setAttribute("role", "application");
+  map.setAttribute("aria-roledescription", "latent map");
+  map.setAttribute("aria-label", "latent map: the arrow keys move z, Shift for larger steps, Home to the origin");
+  core.root.append(map);
   const manifolds = {};
-  if (kind !== "interpolation" && latentDim === 2 && model.get("map_size") > 0) {
-    const size = model.get("map_size");
-    map = canvas(size, size, size, "vaecourse-map");
-    root.append(map);
-    const toZ = (e) => {
-      const box = map.getBoundingClientRect();
-      const x = Math.min(Math.max((e.clientX - box.left) / box.width, 0), 1);
-      const y = Math.min(Math.max((e.clientY - box.top) / box.height, 0), 1);
-      return [(2 * x - 1) * extent, (1 - 2 * y) * extent];
-    };
-    map.addEventListener("pointerdown", (e) => {
-      map.setPointerCapture(e.pointerId);
-      moveTo(toZ(e), e);
-    });
-    map.addEventListener("pointermove", (e) => { if (map.hasPointerCapture(e.pointerId)) moveTo(toZ(e), e); });
-    map.addEventListener("pointerup", (e) => { map.releasePointerCapture(e.pointerId); if (decoder) commit(); });
-  }
+  let picture = null;
 
-  async function loadMap() {
-    if (!map) return;
-    const picture = model.get("map_png");
-    if (bytesOf(picture)) mapPicture = await bitmap(picture);
-    else if (decoder) mapPicture = manifold(state.digit);
-    drawMap();
-  }
+  const toZ = (e) => {
+    const box = map.getBoundingClientRect();
+    const x = Math.min(Math.max((e.clientX - box.left) / box.width, 0), 1);
+    const y = Math.min(Math.max((e.clientY - box.top) / box.height, 0), 1);
+    return [(2 * x - 1) * extent, (1 - 2 * y) * extent];
+  };
+  map.addEventListener("pointerdown", (e) => {
+    map.setPointerCapture(e.pointerId);
+    moveTo(toZ(e), e);
+  });
+  map.addEventListener("pointermove", (e) => { if (map.hasPointerCapture(e.pointerId)) moveTo(toZ(e), e); });
+  map.addEventListener("pointerup", (e) => { map.releasePointerCapture(e.pointerId); core.moveEnded(); });
+  const KEYS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+  map.addEventListener("keydown", (e) => {
+    if (e.key === "Home") moveTo([0, 0], e);
+    else if (KEYS[e.key]) {
+      const step = (e.shiftKey ? 0.25 : 0.05) * extent;
+      moveTo(state.z.map((v, i) => v + step * KEYS[e.key][i]), e);
+    } else return;
+    e.preventDefault();
+  });
+  map.addEventListener("keyup", (e) => { if (e.key === "Home" || KEYS[e.key]) core.moveEnded(); });
 
   function manifold(label) {
     // Digits decoded on an even grid over [-extent, extent]^2, z_2 growing upwards; one per class.
     if (manifolds[label]) return manifolds[label];
-    const n = Math.max(2, Math.floor(model.get("map_size") / width));
+    const n = Math.max(2, Math.floor(size / width));
     const sheet = element("canvas", { width: n * width, height: n * height });
     const tile = element("canvas", { width, height });
     for (let row = 0; row < n; row++) for (let col = 0; col < n; col++) {
       const z = [-extent + (2 * extent * col) / (n - 1), extent - (2 * extent * row) / (n - 1)];
-      paint(tile, decoder.decode(z, label), height, width);
+      paint(tile, core.decoder.decode(z, label), height, width);
       sheet.getContext("2d").drawImage(tile, col * width, row * height);
     }
     manifolds[label] = sheet;
     return sheet;
   }
 
-  function drawMap() {
-    if (!map) return;
+  function draw() {
     const context = map.getContext("2d");
-    const size = map.width;
     context.fillStyle = "#fff";
     context.fillRect(0, 0, size, size);
-    if (mapPicture) context.drawImage(mapPicture, 0, 0, size, size);
+    if (picture) context.drawImage(picture, 0, 0, size, size);
     const x = ((state.z[0] / extent + 1) / 2) * size;
     const y = ((1 - state.z[1] / extent) / 2) * size;
     context.strokeStyle = "#d62728";
@@ -378,108 +402,150 @@ function explorer(model, el) {
     context.moveTo(x, y - 10); context.lineTo(x, y + 10);
     context.stroke();
   }
+  core.afterFrame.push(draw);
 
-  // --- controls ------------------------------------------------------------------------------
+  // The picture under the marker: the kernel's (encoded digits, or a manifold it decoded) or our own.
+  async function load() {
+    const png = model.get("map_png");
+    if (bytesOf(png)) picture = await bitmap(png);
+    else if (core.decoder) picture = manifold(state.digit);
+    draw();
+  }
+  model.on("change:map_png", load);
+  load();
+  return { showDigit: (d) => { if (core.decoder && !bytesOf(model.get("map_png"))) { picture = manifold(d); draw(); } } };
+}
+
+// --- one view per kind of explorer -------------------------------------------------------------
+
+// Sliders over z (and, in 2-D, the map): the LatentExplorer, and the ConditionalExplorer's lower half.
+function latentView(core) {
+  const { model, state, extent } = core;
+  const latentDim = model.get("latent_dim");
+  core.controls.append(element("b", { text: "latent z" }));
   const sliders = [];
-  function moveTo(z, event) {
+  for (let i = 0; i < latentDim; i++) {
+    const [input, row] = slider(`z${i + 1}`, `latent coordinate z${i + 1}`, -extent, extent, state.z[i], 0.01);
+    input.addEventListener("input", (e) => { state.z[i] = Number(input.value); core.draw(e); });
+    input.addEventListener("change", core.moveEnded);
+    sliders.push(input);
+    core.controls.append(row);
+  }
+  model.on("change:z", () => {
+    const z = model.get("z");
+    if (z.every((v, i) => Math.abs(v - state.z[i]) < 1e-9)) return; // our own value coming back
+    state.z = z.slice();
+    sliders.forEach((input, i) => { input.value = state.z[i]; });
+    if (core.decoder) core.draw(); // else the kernel sends a frame of its own
+    core.announce();
+  });
+  const moveTo = (z, event) => { // the path a drag on the map takes, and the tests' way in
     state.z = z.map((v) => Math.min(extent, Math.max(-extent, v)));
     sliders.forEach((input, i) => { input.value = state.z[i]; });
-    draw(event);
-  }
+    core.draw(event);
+  };
+  core.probe.moveTo = (z) => moveTo(z);
+  return latentDim === 2 && model.get("map_size") > 0 ? addMap(core, moveTo) : null;
+}
 
-  if (kind === "interpolation") {
-    const [t, row] = slider("t", 0, 1, state.t, 0.01);
-    t.addEventListener("input", (e) => { state.t = Number(t.value); draw(e); });
-    t.addEventListener("change", () => { if (decoder) commit(); });
-    sliders.push(t);
-    const thumbs = [0, 1].map(() => canvas(width, height, 84, "vaecourse-thumb"));
-    const gallery = model.get("gallery_codes");
-    const choices = ["first", "second"].map((name, i) => {
-      const input = element("input", { type: "number", min: 0, max: model.get("count") - 1,
-                                       step: 1, value: model.get(name) });
-      input.addEventListener("change", () => {
-        const index = Math.min(model.get("count") - 1, Math.max(0, Math.round(Number(input.value) || 0)));
-        input.value = index;
-        model.set(name, index);
-        if (gallery && gallery.length) { // the static site: every choice is on the page
-          const ends = state.ends.slice();
-          ends[i] = gallery[index];
-          model.set("ends", ends);
-          const size = height * width;
-          model.set("thumbs", new DataView(bytesOf(model.get("gallery_thumbs")).slice(index * size, (index + 1) * size).buffer));
-          showEnds();
-        } else model.save_changes(); // the kernel encodes the new digit and sends its code back
-      });
-      return [input, element("label", {}, [element("span", { text: i ? "to digit #" : "from digit #" }), input])];
+function conditionalView(core) {
+  const { model, state } = core;
+  core.describe = () => `digit ${state.digit}, z = (${state.z.map(sign).join(", ")})`;
+  const buttons = [];
+  const row = element("div", { className: "vaecourse-digits", role: "group", "aria-label": "digit to draw" },
+                      [element("span", { text: "digit ", "aria-hidden": "true" })]);
+  core.controls.append(row);
+  const map = latentView(core);
+  const select = (d, event) => {
+    state.digit = d;
+    buttons.forEach((b, i) => b.setAttribute("aria-pressed", String(i === d)));
+    if (map) map.showDigit(d);
+    if (core.decoder) core.draw(event); // else the kernel sends the new frame and map itself
+  };
+  for (let d = 0; d < model.get("num_classes"); d++) {
+    const button = element("button", { type: "button", text: String(d), "aria-label": `digit ${d}`,
+                                       "aria-pressed": "false" });
+    button.addEventListener("click", (e) => {
+      model.set("digit", d);
+      model.save_changes(); // a choice, not a drag: the kernel may hear of it at once
+      select(d, e);
+      core.announce();
     });
-    const showEnds = () => {
-      state.ends = model.get("ends");
-      const pixels = bytesOf(model.get("thumbs"));
-      if (pixels) thumbs.forEach((thumb, i) => {
-        paint(thumb, Float64Array.from(pixels.subarray(i * height * width, (i + 1) * height * width), (v) => v / 255), height, width);
-      });
-      choices.forEach(([input], i) => { input.value = model.get(i ? "second" : "first"); });
-      if (decoder) draw(); // else the kernel sends the new frame itself
-    };
-    controls.append(row, element("div", { style: "display:flex; gap:12px" }, [
-      element("div", {}, [choices[0][1], thumbs[0]]), element("div", {}, [choices[1][1], thumbs[1]])]));
-    model.on("change:ends", showEnds);
-    model.on("change:t", () => {
-      if (Math.abs(model.get("t") - state.t) < 1e-9) return;
-      state.t = model.get("t");
-      t.value = state.t;
-      if (decoder) draw();
-    });
-    showEnds();
-  } else {
-    if (kind === "conditional") {
-      const buttons = [];
-      const row = element("div", { className: "vaecourse-digits" }, [element("span", { text: "digit " })]);
-      for (let d = 0; d < model.get("num_classes"); d++) {
-        const button = element("button", { type: "button", text: String(d) });
-        button.addEventListener("click", (e) => {
-          model.set("digit", d);
-          model.save_changes(); // a choice, not a drag: the kernel may hear of it at once
-          selectDigit(d, e);
-        });
-        buttons.push(button);
-        row.append(button);
-      }
-      const selectDigit = (d, event) => {
-        state.digit = d;
-        buttons.forEach((b, i) => b.classList.toggle("vaecourse-on", i === d));
-        if (decoder) {
-          mapPicture = map ? manifold(d) : null;
-          draw(event);
-        } // else the kernel sends the new frame and map itself
-      };
-      model.on("change:digit", () => selectDigit(model.get("digit")));
-      model.on("change:map_png", loadMap);
-      controls.append(row);
-      selectDigit(state.digit);
-    }
-    controls.append(element("b", { text: "latent z" }));
-    for (let i = 0; i < latentDim; i++) {
-      const [input, row] = slider(`z${i + 1}`, -extent, extent, state.z[i], 0.01);
-      input.addEventListener("input", (e) => { state.z[i] = Number(input.value); draw(e); });
-      input.addEventListener("change", () => { if (decoder) commit(); });
-      sliders.push(input);
-      controls.append(row);
-    }
-    model.on("change:z", () => {
-      const z = model.get("z");
-      if (z.every((v, i) => Math.abs(v - state.z[i]) < 1e-9)) return; // our own value coming back
-      state.z = z.slice();
-      sliders.forEach((input, i) => { input.value = state.z[i]; });
-      if (decoder) draw(); // the kernel sends a frame of its own
-    });
-    loadMap();
+    buttons.push(button);
+    row.append(button);
   }
-  // The first frame: ours, or the one the kernel drew when the widget was made.
-  if (decoder) draw();
-  else if (bytesOf(model.get("frame"))) finish(Float64Array.from(bytesOf(model.get("frame")), (v) => v / 255));
-  probe.moveTo = (z) => moveTo(z); // the path a drag on the map takes
-  return root;
+  model.on("change:digit", () => { select(model.get("digit")); core.announce(); });
+  select(state.digit);
+}
+
+function interpolationView(core) {
+  const { model, state, height, width } = core;
+  core.currentZ = () => {
+    const [a, b] = state.ends;
+    return a.map((v, i) => (1 - state.t) * v + state.t * b[i]);
+  };
+  core.describe = () => `t = ${state.t.toFixed(2)}: ${Math.round((1 - state.t) * 100)}% of #${model.get("first")}, ` +
+    `${Math.round(state.t * 100)}% of #${model.get("second")}`;
+  const [t, row] = slider("t", "position t between the two digits", 0, 1, state.t, 0.01);
+  t.addEventListener("input", (e) => { state.t = Number(t.value); core.draw(e); });
+  t.addEventListener("change", core.moveEnded);
+  core.probe.moveTo = (value) => { state.t = value; t.value = value; core.draw(); };
+  const thumbs = [0, 1].map((i) => {
+    const thumb = canvas(width, height, 84, "vaecourse-thumb");
+    thumb.setAttribute("role", "img");
+    thumb.setAttribute("aria-label", i ? "the second digit" : "the first digit");
+    return thumb;
+  });
+  const gallery = model.get("gallery_codes");
+  const choices = ["first", "second"].map((name, i) => {
+    const input = element("input", { type: "number", min: 0, max: model.get("count") - 1, step: 1,
+                                     value: model.get(name) });
+    input.addEventListener("change", () => {
+      const index = Math.min(model.get("count") - 1, Math.max(0, Math.round(Number(input.value) || 0)));
+      input.value = index;
+      model.set(name, index);
+      if (gallery && gallery.length) { // the static site: every choice is on the page
+        const ends = state.ends.slice();
+        ends[i] = gallery[index];
+        model.set("ends", ends);
+        const size = height * width;
+        model.set("thumbs", new DataView(bytesOf(model.get("gallery_thumbs")).slice(index * size, (index + 1) * size).buffer));
+        showEnds();
+      } else model.save_changes(); // the kernel encodes the new digit and sends its code back
+      core.announce();
+    });
+    return [input, element("label", {}, [element("span", { text: i ? "to digit #" : "from digit #" }), input])];
+  });
+  function showEnds() {
+    state.ends = model.get("ends");
+    const pixels = bytesOf(model.get("thumbs"));
+    if (pixels) thumbs.forEach((thumb, i) => {
+      paint(thumb, Float64Array.from(pixels.subarray(i * height * width, (i + 1) * height * width), (v) => v / 255),
+            height, width);
+    });
+    choices.forEach(([input], i) => { input.value = model.get(i ? "second" : "first"); });
+    if (core.decoder) core.draw(); // else the kernel sends the new frame itself
+  }
+  core.controls.append(row, element("div", { style: "display:flex; gap:12px" }, [
+    element("div", {}, [choices[0][1], thumbs[0]]), element("div", {}, [choices[1][1], thumbs[1]])]));
+  model.on("change:ends", showEnds);
+  model.on("change:t", () => {
+    if (Math.abs(model.get("t") - state.t) < 1e-9) return;
+    state.t = model.get("t");
+    t.value = state.t;
+    if (core.decoder) core.draw();
+    core.announce();
+  });
+  showEnds();
+}
+
+const VIEWS = { latent: latentView, conditional: conditionalView, interpolation: interpolationView };
+
+function explorer(model, el) {
+  const core = makeCore(model, el);
+  VIEWS[model.get("kind")](core);
+  core.start();
+  return core.root;
 }
 
 // --- in Jupyter, and on a page of its own ----------------------------------------------------

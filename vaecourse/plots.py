@@ -85,21 +85,59 @@ def plot_reconstructions(originals, reconstructions, *, n=10, labels=("input", "
     return fig
 
 
-def plot_latent_map(codes, labels, *, ax=None, title="Latent codes of test digits"):
-    """Scatter 2-D latent codes, one colour per digit class."""
+# One colour per digit class, each with a contrast of at least 3:1 against white (WCAG's rule for graphics).
+# No ten colours stay apart for every kind of colour blindness, so the maps draw each code as its digit's own
+# glyph, and the colour only helps.
+CLASS_COLOURS = ("#332288", "#117733", "#882255", "#0072B2", "#AA4499", "#B34700", "#555555", "#8F6B00",
+                 "#C23D5E", "#00786E")
+
+
+def scatter_codes(ax, codes, labels, *, size=18):
+    """Draw 2-D codes on ``ax`` as the glyphs of their digits ("0" ... "9"), each class in its colour."""
     codes = np.asarray(codes)
     labels = np.asarray(labels)
     if codes.ndim != 2 or codes.shape[1] != 2:
         raise ValueError(f"codes must have shape (N, 2) for a 2-D map, got {codes.shape}.")
     if labels.shape != (len(codes),):
         raise ValueError(f"labels must have shape ({len(codes)},), got {labels.shape}.")
+    for digit in range(10):
+        chosen = labels == digit
+        ax.scatter(codes[chosen, 0], codes[chosen, 1], marker=f"${digit}$", s=size, linewidths=0,
+                   color=CLASS_COLOURS[digit], label=str(digit))
+
+
+def plot_latent_map(codes, labels, *, ax=None, title="Latent codes of test digits"):
+    """Scatter 2-D latent codes, each drawn as its digit's glyph in its class's colour."""
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(5.5, 4.5))
-    points = ax.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", s=6, vmin=-0.5, vmax=9.5)
-    fig.colorbar(points, ax=ax, ticks=range(10), label="digit")
+    scatter_codes(ax, codes, labels)
+    ax.legend(title="digit", loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, markerscale=1.6,
+              handletextpad=0.2)
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
     ax.set_title(title)
+    fig.tight_layout()
     return fig
+
+
+def codes_picture(codes, labels, extent, size):
+    """An RGB picture (size, size, 3) of 2-D codes as in :func:`plot_latent_map`, axes exactly +-extent.
+
+    The explorers' map, drawn in the kernel and sent to the browser once.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(size / 100, size / 100), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.axhline(0, color="0.85", lw=0.5, zorder=0)
+    ax.axvline(0, color="0.85", lw=0.5, zorder=0)
+    scatter_codes(ax, codes, labels, size=14)
+    ax.set_xlim(-extent, extent)
+    ax.set_ylim(-extent, extent)
+    ax.set_axis_off()
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
 
 
 def gaussian_grid(n, *, low=0.05, high=0.95):

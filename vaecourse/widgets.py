@@ -33,7 +33,7 @@ from PIL import Image
 from . import checks
 from .data import check_images, check_labels
 from .likelihoods import pixel_means
-from .plots import tile
+from .plots import codes_picture, tile
 from .portable import NotPortable, export_decoder
 
 DECODE_IN = ("auto", "browser", "kernel")
@@ -117,6 +117,31 @@ class _Explorer(anywidget.AnyWidget):
         """"browser" or "kernel": where this explorer's frames are computed."""
         return "kernel" if self.spec is None else "browser"
 
+    def __repr__(self):
+        return f"{type(self).__name__}: {self.describe()}, decoded in the {self.decodes_in}"
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The live widget, and beside it a still picture of its first frame.
+
+        JupyterLab, Voila and Colab show the widget; GitHub, nbviewer and a page
+        without JavaScript show the picture instead of an empty space.
+        """
+        data, metadata = super()._repr_mimebundle_(**kwargs)
+        data["image/png"] = png_bytes(self.picture())
+        return data, metadata
+
+    def describe(self):
+        """Where the explorer is, in words: "z = (+0.00, +0.00)"."""
+        return f"z = ({', '.join(f'{v:+.2f}' for v in self.current_z())})"
+
+    def _digit_picture(self, image=None):
+        """The digit now shown, ink dark, enlarged to image_size pixels, RGB."""
+        image = self.image() if image is None else image
+        scale = max(1, self.image_size // self.renderer.width)
+        grey = (255 - np.round(np.clip(image, 0, 1) * 255)).astype("uint8")
+        grey = np.kron(grey, np.ones((scale, scale), "uint8"))
+        return np.repeat(grey[..., None], 3, axis=2)
+
     def image(self):
         """The digit the explorer shows now, decoded in the kernel: an (H, W) array in [0, 1]."""
         return self.renderer.images(self.current_z(), getattr(self, "digit", None))[0]
@@ -176,14 +201,30 @@ class _SliderExplorer(_Explorer):
     def current_z(self):
         return self.z
 
-    def _manifold_png(self, label):
-        """The decoded plane as a picture, for a kernel that decodes (the browser draws its own)."""
+    def _manifold(self, label):
+        """The decoded plane as an RGB picture, on the grid explorer.js draws (over +-extent)."""
         n = max(2, self.map_size // self.renderer.width)
         values = np.linspace(-self.extent, self.extent, n, dtype="float32")
         z1, z2 = np.meshgrid(values, values[::-1])
         sheet = tile(self.renderer.images(np.stack([z1.ravel(), z2.ravel()], axis=1), label), n, n)
         grey = (255 - np.round(sheet * 255)).astype("uint8")
-        return png_bytes(np.repeat(grey[..., None], 3, axis=2))
+        return np.repeat(grey[..., None], 3, axis=2)
+
+    def _manifold_png(self, label):
+        """The decoded plane as a PNG, for a kernel that decodes (the browser draws its own)."""
+        return png_bytes(self._manifold(label))
+
+    def picture(self):
+        """A still of the explorer: the digit, and for a 2-D latent space the map with z marked (RGB)."""
+        digit = self._digit_picture()
+        if not self.map_size:
+            return digit
+        if self.map_png:
+            plane = np.asarray(Image.open(io.BytesIO(self.map_png)).convert("RGB"))
+        else:
+            plane = self._manifold(getattr(self, "digit", None))
+        plane = np.asarray(Image.fromarray(plane).resize((self.map_size, self.map_size)))
+        return _side_by_side(digit, _with_marker(plane, self.z, self.extent))
 
 
 class LatentExplorer(_SliderExplorer):
@@ -236,6 +277,9 @@ class ConditionalExplorer(_SliderExplorer):
         self.observe(self._send_map, names="digit")
         self._send_map()
         self._send_frame()
+
+    def describe(self):
+        return f"digit {self.digit}, {super().describe()}"
 
     @traitlets.validate("digit")
     def _valid_digit(self, proposal):
@@ -302,6 +346,18 @@ class InterpolationExplorer(_Explorer):
         start, end = np.asarray(self.ends)
         return (1 - self.t) * start + self.t * end
 
+    def describe(self):
+        return f"t = {self.t:.2f} from digit #{self.first} to digit #{self.second}"
+
+    def picture(self, steps=8):
+        """A still of the walk: the first digit, ``steps`` decoded points from t = 0 to 1, the second digit."""
+        start, end = np.asarray(self.ends)
+        t = np.linspace(0, 1, steps)[:, None]
+        walk = self.renderer.images((1 - t) * start + t * end)
+        pictures = [self._digit_picture(image) for image in (self.images[self.first, ..., 0], *walk,
+                                                             self.images[self.second, ..., 0])]
+        return _side_by_side(*pictures, gap=4)
+
     def static_state(self, gallery_size=100):
         """As for the other explorers, with the first ``gallery_size`` images encoded, to choose from."""
         state, files = super().static_state()
@@ -311,12 +367,34 @@ class InterpolationExplorer(_Explorer):
         return state, files
 
 
-def _codes_map(encoder, images, labels, extent, size):
-    """RGB scatter of encoded digits, coloured by class, axes exactly [-extent, extent]^2."""
-    import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+def _side_by_side(*pictures, gap=12):
+    """RGB pictures in a row on white, top-aligned."""
+    height = max(p.shape[0] for p in pictures)
+    width = sum(p.shape[1] for p in pictures) + gap * (len(pictures) - 1)
+    canvas = np.full((height, width, 3), 255, "uint8")
+    x = 0
+    for picture in pictures:
+        canvas[:picture.shape[0], x:x + picture.shape[1]] = picture
+        x += picture.shape[1] + gap
+    return canvas
 
+
+def _with_marker(plane, z, extent):
+    """The map with the red cross of explorer.js at z."""
+    from PIL import ImageDraw
+
+    image = Image.fromarray(plane)
+    size = image.width
+    x, y = (z[0] / extent + 1) / 2 * size, (1 - z[1] / extent) / 2 * size
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((x - 6, y - 6, x + 6, y + 6), outline=(214, 39, 40), width=2)
+    draw.line((x - 10, y, x + 10, y), fill=(214, 39, 40), width=2)
+    draw.line((x, y - 10, x, y + 10), fill=(214, 39, 40), width=2)
+    return np.asarray(image)
+
+
+def _codes_map(encoder, images, labels, extent, size):
+    """The map's picture: the encoded ``images`` as the glyphs of their ``labels`` (plots.codes_picture)."""
     checks.keras_model(encoder, "encoder")
     if images is None or labels is None:
         raise ValueError("a map of encoded digits needs images and labels as well as the encoder.")
@@ -324,21 +402,7 @@ def _codes_map(encoder, images, labels, extent, size):
     labels = check_labels(labels, len(images), name="labels")
     codes = encoder(images, training=False)
     codes = np.asarray(codes[0] if isinstance(codes, (list, tuple)) else codes)
-    fig = Figure(figsize=(size / 100, size / 100), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.scatter(codes[:, 0], codes[:, 1], c=labels, cmap=plt.get_cmap("tab10"), vmin=-0.5, vmax=9.5, s=4)
-    for digit in range(10):
-        centre = np.median(codes[labels == digit], axis=0)
-        if np.all(np.abs(centre) < extent):
-            ax.text(*centre, str(digit), fontsize=11, weight="bold", ha="center", va="center")
-    ax.set_xlim(-extent, extent)
-    ax.set_ylim(-extent, extent)
-    ax.axhline(0, color="0.85", lw=0.5, zorder=0)
-    ax.axvline(0, color="0.85", lw=0.5, zorder=0)
-    ax.set_axis_off()
-    fig.canvas.draw()
-    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+    return codes_picture(codes, labels, extent, size)
 
 
 def _as_trait_error(check, *args, **kwargs):
