@@ -9,13 +9,17 @@ everything they load) and adjusted for reading on the web:
 * cells tagged ``explorer:NAME`` get a live explorer instead of their output:
   the pretrained model NAME, decoded in the browser by vaecourse's
   explorer.js, its state and weights saved as static files in
-  _static/explorers/ (see :data:`EXPLORERS`).
+  _static/explorers/ (see :data:`EXPLORERS`);
+* every figure gets its text alternative, written beside it in the notebook
+  (a cell's ``vaecourse.alt`` metadata: one description per image it outputs):
+  a screen reader reads what the figure shows, not its file name.
 
 The landing page is the introduction and course map of notebook 00. The site
 ends up in build/site (``make site``); any static file server can serve it.
 """
 
 import argparse
+import html
 import json
 import re
 import shutil
@@ -38,6 +42,7 @@ EXPLORER_TAG = "explorer:"
 # Badges as the notebooks write them, with their pictures on other servers.
 BADGE = re.compile(r"\[!\[[^\]]*\]\((https://colab\.research\.google\.com|https://mybinder\.org)[^)]*\)\]\([^)]*\)\n?")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+ALT_TOKEN = "vaecourse-alt:{}"  # myst-nb writes one alt per cell; each image gets its own after the build
 
 
 @cache
@@ -120,8 +125,27 @@ def _live_output(name, own_model):
     return nbformat.v4.new_output("display_data", data={"text/html": html})
 
 
-def prepare_notebook(path):
-    """The notebook as the site shows it; returns (notebook, explorer names it uses)."""
+def image_outputs(cell):
+    """The outputs of a code cell that are pictures."""
+    return [output for output in cell.get("outputs", []) if "image/png" in output.get("data", {})
+            and WIDGET_VIEW not in output.get("data", {})]
+
+
+def alt_texts(path, cell):
+    """The descriptions of the cell's figures, one per picture it outputs; an error names what is missing."""
+    alts = cell.metadata.get("vaecourse", {}).get("alt", [])
+    pictures = len(image_outputs(cell))
+    if len(alts) != pictures:
+        raise ValueError(f"{path.name}, cell {cell.get('id')}: {pictures} figure(s) but {len(alts)} description(s) "
+                         "in its metadata vaecourse.alt; write one per figure, saying what it shows.")
+    return alts
+
+
+def prepare_notebook(path, alts=None):
+    """The notebook as the site shows it; returns (notebook, explorer names it uses).
+
+    ``alts`` (a dict) receives each figure cell's descriptions by cell id.
+    """
     notebook = nbformat.read(path, as_version=4)
     notebook.metadata.pop("widgets", None)
     used = set()
@@ -137,6 +161,11 @@ def prepare_notebook(path):
         if cell.cell_type != "code":
             continue
         names = [tag[len(EXPLORER_TAG):] for tag in tags if tag.startswith(EXPLORER_TAG)]
+        if image_outputs(cell) and not names:
+            descriptions = alt_texts(path, cell)
+            if alts is not None:
+                alts[cell.id] = descriptions
+            cell.metadata.setdefault("mystnb", {})["image"] = {"alt": ALT_TOKEN.format(cell.id)}
         for name in names:
             if name not in EXPLORERS:
                 raise ValueError(f"{path.name}: cell tagged {EXPLORER_TAG}{name}, but the site knows only "
@@ -166,9 +195,9 @@ def build(out=DEFAULT_OUT, *, quiet=True):
     explorers = source / "_static" / "explorers"
     explorers.mkdir(parents=True)
     shutil.copy(ROOT / "vaecourse" / "explorer.js", source / "_static" / "explorer.js")
-    used = set()
+    used, alts = set(), {}
     for path in course_notebooks():
-        notebook, names = prepare_notebook(path)
+        notebook, names = prepare_notebook(path, alts)
         nbformat.write(notebook, source / path.name)
         used |= names
         if path.stem.startswith("00"):
@@ -178,7 +207,19 @@ def build(out=DEFAULT_OUT, *, quiet=True):
     shutil.rmtree(out, ignore_errors=True)
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-j", "1", str(source), str(out)]
     subprocess.run([*command, *(["-q"] if quiet else [])], check=True)
+    for page in out.glob("*.html"):
+        page.write_text(_with_alt_texts(page.read_text(), alts))
     return out
+
+
+def _with_alt_texts(page, alts):
+    """Each figure's own description in place of its cell's token, in the order the cell drew them."""
+    remaining = {cell_id: list(texts) for cell_id, texts in alts.items()}
+
+    def describe(match):
+        return f'alt="{html.escape(remaining[match.group(1)].pop(0))}"'
+
+    return re.sub(r'alt="vaecourse-alt:([\w-]+)"', describe, page)
 
 
 def main():

@@ -2,6 +2,7 @@
 
     python -m tools.notebooks refresh [NOTEBOOK ...]          re-run on the subset, check its claims, store outputs
     python -m tools.notebooks measure [--full] [NOTEBOOK ...]  run, print time and memory, check claims, store nothing
+    python -m tools.notebooks figures [--full] [NOTEBOOK ...]  the figures as PNG files, to look at or give a reader
 
 ``refresh`` is what you run after changing a notebook or upgrading a library
 (then review the diff). It runs each notebook as nbval will (the offline
@@ -40,6 +41,7 @@ NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "test-artifacts"
 RUNS = ARTIFACTS / "runs"  # one folder per MNIST path and notebook: the exported values and the run's figures
 MEASURED = ARTIFACTS / "measured"  # measure's executed notebooks
+FIGURES = ARTIFACTS / "figures"  # figures' PNG files
 PARAMETERS_TAG = "parameters"  # the cell whose assignments a run may override (as papermill does)
 # "WARNING: All log messages before absl::InitializeLog() ..." and "I0000 00:00:1795... 4496 port.cc:153] ..."
 TF_LOG_LINE = re.compile(r"^(WARNING: All log messages before absl|[IWEF]\d{4} \S+\s+\d+ [\w.]+:\d+\]).*\n?", re.M)
@@ -252,6 +254,24 @@ def tidy(notebook):
     return notebook
 
 
+def save_figures(notebook, folder):
+    """Every picture a notebook shows, as folder/cellNN-K.png (NN its index), with an index of their descriptions."""
+    import base64
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for index, cell in enumerate(notebook.cells):
+        pictures = [output["data"]["image/png"] for output in cell.get("outputs", [])
+                    if "image/png" in output.get("data", {})]
+        alts = cell.get("metadata", {}).get("vaecourse", {}).get("alt", [])
+        for k, picture in enumerate(pictures):
+            name = f"cell{index:02d}-{k}.png"
+            (folder / name).write_bytes(base64.b64decode(picture))
+            lines.append(f"{name}  (cell id {cell.get('id')}): {alts[k] if k < len(alts) else '(no description yet)'}")
+    (folder / "index.txt").write_text("\n".join(lines) + "\n")
+    return len(lines)
+
+
 def check_claims(name, mnist):
     """Run the notebook's claims on the run just recorded; True if they all hold."""
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:nbval", "-o", "addopts=", "-p", "no:cacheprovider",
@@ -263,12 +283,18 @@ def main(argv=None):
     from tests.claims import exports_of
 
     parser = argparse.ArgumentParser(prog="python -m tools.notebooks", description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=("refresh", "measure"))
+    parser.add_argument("action", choices=("refresh", "measure", "figures"))
     parser.add_argument("--full", action="store_true", help="run with full MNIST in the cache (the stand-in)")
     parser.add_argument("--force", action="store_true", help="refresh: store the outputs even if a claim fails")
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_intermixed_args(argv)
     mnist = "full" if args.full else "subset"
+    if args.action == "figures":  # the stored outputs (subset), or those measure --full left
+        for path in args.notebooks or course_notebooks():
+            source = MEASURED / Path(path).name if args.full else Path(path)
+            count = save_figures(nbformat.read(source, as_version=4), FIGURES / Path(path).stem / mnist)
+            print(f"{count} figures of {source} in {FIGURES / Path(path).stem / mnist}")
+        return 0
     if args.action == "refresh" and args.full:
         parser.error("the stored outputs are those of the subset: refresh takes no --full")
     calibration = budget.calibrate()

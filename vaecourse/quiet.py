@@ -10,7 +10,8 @@ things keep them out, and ``import vaecourse`` does both:
   once TensorFlow has started. Errors still reach Python as exceptions.
 * The lines written while TensorFlow loads come before that setting is read, so
   the first ``import tensorflow`` runs with the process's stderr caught; lines
-  that are start-up notices are dropped, anything else is written back.
+  that are start-up notices are dropped, anything else is written back. Its
+  Python logger is then set to errors only (no notices of re-traced functions).
 
 Keras also warns, at every ``fit`` on a ``tf.data`` pipeline, that it ignores
 ``shuffle=True``: the course's pipelines shuffle themselves (``make_dataset``), so
@@ -53,6 +54,7 @@ class _QuietLoader(importlib.abc.Loader):
             os.dup2(caught.fileno(), 2)
             try:
                 self.loader.exec_module(module)
+                module.get_logger().setLevel("ERROR")  # its Python warnings too (re-traced functions, ...)
             finally:
                 os.dup2(saved, 2)
                 os.close(saved)

@@ -10,6 +10,7 @@ VALUES = {
         "image_dtype": "str(mnist.x_train.dtype)",
         "pixel_range": "(float(mnist.x_train.min()), float(mnist.x_train.max()))",
         "test_labels": "mnist.y_test",
+        "ink_per_class": "[float(mnist.x_train[mnist.y_train == d].mean()) for d in range(10)]",
     },
     "36a819b3": {"background": "float(np.mean(pixels == 0))", "near_full_ink": "float(np.mean(inked > 0.9))"},
 }
@@ -34,3 +35,9 @@ def test_every_class_is_in_the_test_set(values):
 def test_most_pixels_are_background_and_about_half_the_ink_is_full(values):
     assert values["background"] > 0.5
     assert 0.35 < values["near_full_ink"] < 0.65, values["near_full_ink"]
+
+
+@claim("22d296e4", "The zero, a long closed stroke, uses the most ink; the one, a single bar, the least.")
+def test_the_zero_uses_the_most_ink_and_the_one_the_least(values):
+    ink = values["ink_per_class"]
+    assert int(np.argmax(ink)) == 0 and int(np.argmin(ink)) == 1, ink

@@ -22,19 +22,23 @@ VALUES = {
         "rank1_optimum": "rank1_optimum",
         "code_correlation": "code_correlation",
         "blank_pixels": "blank_pixels",
+        "e_dot_w": "float(e @ w)",
     },
     "20357f16": {"mixing_error": "float(np.abs(recon_mixed - pca_recon).max())"},
     "33c89454": {"off_diagonal": "off_diagonal", "component_cosines": "component_cosines"},
+    "70cdbfd3": {"tied_angle": "tied_angle", "off_identity": "off_identity"},
     "83ea7f34": {"sigma2": "sigma2"},
     "711fdf5b": {"elbo_equals_log_lik": "bool(elbo_equals_log_lik)"},
     "0fe0fe30": {
         "bits": "bits",
         "best_d": "best_d",
         "bits_ks": "BITS_KS",
+        "sigma2_small_and_best_d": "[fit_ppca(d, dq_directions, dq_eigenvalues)[1] for d in (LATENT_DIM, best_d)]",
         "log_lik_around_ml": "[ppca_log_likelihood(dq_train, LATENT_DIM, f * fit_ppca(LATENT_DIM, dq_directions, "
                              "dq_eigenvalues)[1], dq_directions, dq_eigenvalues).mean() "
                              "for f in (0.8, 0.95, 1.0, 1.05, 1.25)]",
     },
+    "30f03e1b": {"near_constant": "near_constant"},
 }
 
 
@@ -118,3 +122,22 @@ def test_one_dimension_is_about_as_bad_as_knowing_nothing(values):
 def test_held_out_bits_turn_up_while_training_bits_fall(values):
     assert 64 <= values["best_d"] < values["bits_ks"][-1]
     assert np.all(np.diff(values["bits"]["training digits"]) < 0)
+
+
+@claim("bde8f1a6", "which the encoder can produce\nexactly with $e = w / \\lVert w \\rVert^2$")
+def test_the_trained_encoder_and_decoder_vectors_have_a_unit_dot_product(values):
+    assert abs(values["e_dot_w"] - 1) < 0.02, values["e_dot_w"]
+
+
+@claim("e976cb8d", "a tied linear autoencoder, trained to its optimum, has orthonormal columns spanning\nthe top-$d$ "
+                   "subspace")
+def test_the_tied_autoencoder_finds_an_orthonormal_basis_of_the_subspace(values):
+    assert values["tied_angle"] < 5, values["tied_angle"]
+    assert values["off_identity"] < 0.05, values["off_identity"]
+
+
+@claim("1e1b0a94", "many pixels are blank in nearly every digit")
+def test_many_pixels_are_near_constant_and_sigma2_shrinks_with_d(values):
+    assert values["near_constant"] > 50, values["near_constant"]
+    at_small_d, at_best_d = values["sigma2_small_and_best_d"]
+    assert at_best_d < at_small_d / 10

@@ -110,13 +110,31 @@ def export(encoder, decoder, path, *, run):
     return card
 
 
-def remake(names=NAMES, folder=None):
-    """Train and export the shipped models again, from :data:`MODELS` (a few minutes each on 2 cores)."""
+JUDGE_EPOCHS = 20
+
+
+def remake_judge(folder):
+    """Train the judge of vaecourse.judge on the subset's training digits and ship it with its card."""
+    from .. import judge
+
+    mnist = load_mnist("subset", verbose=False)
+    model = judge.train_judge(mnist.x_train, mnist.y_train, epochs=JUDGE_EPOCHS)
+    card = judge.card(model, mnist, JUDGE_EPOCHS)
+    atomic_write(folder / "judge.keras", model.save)
+    atomic_write(folder / "judge.json", lambda p: Path(p).write_text(json.dumps(card, indent=1) + "\n"))
+    return card
+
+
+def remake(names=(*NAMES, "judge"), folder=None):
+    """Train and export the shipped models again, from :data:`MODELS`, and the judge (minutes on 2 cores)."""
     from ..training import train
 
     with importlib.resources.as_file(directory()) as here:
         folder = Path(folder or here)
         for name in names:
+            if name == "judge":
+                print(f"judge: {remake_judge(folder)['test']}")
+                continue
             run = MODELS[name]
             encoder, decoder, _, _ = train(**dataclasses.asdict(run))
             card = export(encoder, decoder, folder / f"{name}.keras", run=run)
