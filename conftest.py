@@ -3,8 +3,8 @@
 * Tiers: every test is marked unit, notebook, browser or environment (``make test-fast``
   runs the unit tier). nbval's cells and the claims are the notebook tier; any other
   test module says its tier in ``pytestmark``, and collection fails for a test without one.
-* Order: unit, then nbval (the notebooks on the subset), then the rest of the notebook tier
-  (budgets, claims, the full-size runs), then browser and environment tests.
+* Order: unit, then nbval (the notebooks on the subset), then the claims (which make the full-size
+  runs), then the budgets, then browser and environment tests.
 * nbval's kernel feeds the claims: right after a cell that a claim names, the claim's
   values are exported from the kernel, and when the notebook ends its run (time, CPU,
   peak memory) is recorded for the budget tests (tests/runs.py, tools/notebooks.py).
@@ -67,7 +67,9 @@ def pytest_collection_modifyitems(config, items):
 
     def order(item):
         tier = next(tier for tier in TIERS if item.get_closest_marker(tier))
-        return TIERS.index(tier) + (0 if tier != "notebook" or _is_nbval(item) else 0.5)
+        if tier != "notebook" or _is_nbval(item):
+            return TIERS.index(tier)
+        return TIERS.index(tier) + (0.9 if item.fspath.basename == "test_notebook_budgets.py" else 0.5)
 
     items.sort(key=order)  # stable: each file's tests keep their order
 

@@ -11,6 +11,7 @@ every run overrides those assignments of the notebook's parameters cell.
 
 import functools
 import os
+import statistics
 
 import nbformat
 
@@ -54,7 +55,14 @@ def run_of(name, mnist):
     return _runs[name, mnist]
 
 
-@functools.cache
-def calibration():
-    """The calibration workload's CPU seconds, timed once per session (tools/budget.py)."""
-    return budget.calibrate()
+_rounds = []  # the calibration's rounds timed in this session, in CPU seconds
+
+
+def calibration(*, again=False):
+    """The calibration workload's CPU seconds: the median of its rounds timed in this session (tools/budget.py).
+
+    Timed at the first call; ``again=True`` times it once more (the budget tests do, after the notebooks ran).
+    """
+    if not _rounds or (again and len(_rounds) <= budget.ROUNDS):
+        _rounds.extend(budget.calibrate())
+    return statistics.median(_rounds)

@@ -10,6 +10,8 @@ everything they load) and adjusted for reading on the web:
   the pretrained model NAME, decoded in the browser by vaecourse's
   explorer.js, its state and weights saved as static files in
   _static/explorers/ (see :data:`EXPLORERS`);
+* cells tagged ``needs-kernel`` (widgets a lesson builds by hand, which decode
+  in the kernel) say, instead of their output, where to run them;
 * every figure gets its text alternative, written beside it in the notebook
   (a cell's ``vaecourse.alt`` metadata: one description per image it outputs):
   a screen reader reads what the figure shows, not its file name.
@@ -39,6 +41,7 @@ REPOSITORY = "vaecourse/vaecourse"
 BINDER = "https://mybinder.org/v2/gh/" + REPOSITORY + "/HEAD?urlpath=lab/tree/notebooks/{name}"
 COLAB = "https://colab.research.google.com/github/" + REPOSITORY + "/blob/main/notebooks/{name}"
 EXPLORER_TAG = "explorer:"
+NEEDS_KERNEL_TAG = "needs-kernel"  # a widget built in the lesson itself: the page says where to run it
 # Badges as the notebooks write them, with their pictures on other servers.
 BADGE = re.compile(r"\[!\[[^\]]*\]\((https://colab\.research\.google\.com|https://mybinder\.org)[^)]*\)\]\([^)]*\)\n?")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -172,6 +175,12 @@ def prepare_notebook(path, alts=None):
                                  f"{', '.join(EXPLORERS)} (tools/build_site.py, EXPLORERS).")
             cell.outputs = [_live_output(name, own_model=path.stem != "11_latent_explorer")]
             used.add(name)
+        if NEEDS_KERNEL_TAG in tags:
+            note = ("These sliders decode in a running notebook's kernel: open this notebook on Binder or Colab "
+                    "(the links at the top) to move them.")
+            cell.outputs = [nbformat.v4.new_output("display_data", data={
+                "text/html": f'<p class="vaecourse-live-note">{note}</p>', "text/plain": note})]
+            continue
         if not names and any(WIDGET_VIEW in output.get("data", {}) for output in cell.get("outputs", [])):
             raise ValueError(f"{path.name}: a cell shows a widget but has no {EXPLORER_TAG}NAME tag; a static page "
                              "cannot run it. Tag it, or add its explorer to EXPLORERS.")
