@@ -77,3 +77,18 @@ def test_every_notebook_starts_with_the_same_set_up_cell():
     different = [name for name in others if _set_up_cell(NOTEBOOKS[name]).source
                  != _set_up_cell(NOTEBOOKS[first]).source]
     assert not different, f"set-up cells that differ from {first}'s: {different}"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_figure_has_a_text_alternative(name):
+    """One description per stored figure, in the cell's vaecourse.alt metadata (tools/build_site.py reads it)."""
+    from tools.build_site import image_outputs
+
+    problems = []
+    for cell in NOTEBOOKS[name].cells:
+        if cell.cell_type != "code" or any(tag.startswith("explorer:") for tag in cell.metadata.get("tags", [])):
+            continue
+        alts = cell.metadata.get("vaecourse", {}).get("alt", [])
+        if len(alts) != len(image_outputs(cell)) or not all(len(alt) > 20 for alt in alts):
+            problems.append(f"cell {cell.get('id')}: {len(image_outputs(cell))} figure(s), descriptions {alts}")
+    assert not problems, "\n".join(problems)

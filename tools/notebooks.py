@@ -260,6 +260,8 @@ def save_figures(notebook, folder):
     import base64
 
     folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("cell*.png"):  # a figure of an earlier version would pass for a current one
+        stale.unlink()
     lines = []
     for index, cell in enumerate(notebook.cells):
         pictures = [output["data"]["image/png"] for output in cell.get("outputs", [])

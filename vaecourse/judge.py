@@ -4,7 +4,11 @@ Later lessons ask what a model draws: are the images digits, which digits, in
 what proportions? Eyes come first; this is a second opinion that counts. It is
 a small convolutional classifier, trained once on the offline subset's training
 digits (``make pretrained``) and shipped in ``vaecourse/pretrained/judge.keras``
-with a card of its test figures. It was also shown images that are no digit
+with a card of its test figures. Besides the digits it saw shifted copies and
+softened ones (a little blurred, lighter ink), because the generative models of
+the course draw pixel means, which are soft: a judge that had seen only sharp
+ink would call most of them unreadable although people read them easily. It was
+also shown images that are no digit
 (uniform noise, digits blurred beyond reading, two digits of different classes
 laid over each other) with the target "every class equally likely" (outlier
 exposure, Hendrycks, Mazeika and Dietterich 2019), so that it learns to doubt.
@@ -22,6 +26,7 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 from keras import layers, ops
+from scipy.ndimage import gaussian_filter
 
 from . import checks
 from .data import check_images
@@ -74,14 +79,22 @@ def _shifted(images, rng, most=2):
     return out
 
 
+def _softened(images, rng, most_blur=1.5):
+    """Each image blurred by a Gaussian of width up to ``most_blur`` pixels and its ink lightened to 60-100%."""
+    widths = rng.uniform(0.0, most_blur, len(images))
+    blurred = np.stack([gaussian_filter(image, (width, width, 0)) for image, width in zip(images, widths, strict=True)])
+    return blurred * rng.uniform(0.6, 1.0, (len(images), 1, 1, 1)).astype(images.dtype)
+
+
 def train_judge(x, y, *, epochs=20, seed=0):
-    """Train the judge on digits ``x`` (labels ``y``), shifted copies of them, and as many junk images.
+    """Train the judge on digits ``x`` (labels ``y``), shifted and softened copies of them, and as many junk images.
 
     The junk's target is uniform: every class equally likely.
     """
     check_images(x, "x")
     rng = np.random.default_rng(seed)
     x, y = np.concatenate([x, _shifted(x, rng)]), np.concatenate([y, y])
+    x, y = np.concatenate([x, _softened(x, rng)]), np.concatenate([y, y])
     kinds = rng.choice(len(JUNK_KINDS), len(x))
     rubbish = np.concatenate([junk(x[kinds == k], y[kinds == k], kind, rng) for k, kind in enumerate(JUNK_KINDS)])
     inputs = np.concatenate([x, rubbish])

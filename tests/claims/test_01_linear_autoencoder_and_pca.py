@@ -5,6 +5,8 @@ import numpy as np
 from tests.claims import claim
 
 VALUES = {
+    "11df8304": {"eigenvalues": "eigenvalues[:LATENT_DIM + 1]"},
+    "5802560a": {"angle_log": "angle_log"},
     "f0ab8834": {"pca_mse": "pca_mse", "optimal_mse": "optimal_mse"},
     "3a2d83cb": {"parameters": "autoencoder.count_params()", "latent_dim": "LATENT_DIM"},
     "6128ad36": {"angles": "angles", "angles_scipy": "angles_scipy"},
@@ -34,6 +36,7 @@ VALUES = {
         "best_d": "best_d",
         "bits_ks": "BITS_KS",
         "sigma2_small_and_best_d": "[fit_ppca(d, dq_directions, dq_eigenvalues)[1] for d in (LATENT_DIM, best_d)]",
+        "sigma2_one": "fit_ppca(1, dq_directions, dq_eigenvalues)[1]",
         "log_lik_around_ml": "[ppca_log_likelihood(dq_train, LATENT_DIM, f * fit_ppca(LATENT_DIM, dq_directions, "
                              "dq_eigenvalues)[1], dq_directions, dq_eigenvalues).mean() "
                              "for f in (0.8, 0.95, 1.0, 1.05, 1.25)]",
@@ -141,3 +144,27 @@ def test_many_pixels_are_near_constant_and_sigma2_shrinks_with_d(values):
     assert values["near_constant"] > 50, values["near_constant"]
     at_small_d, at_best_d = values["sigma2_small_and_best_d"]
     assert at_best_d < at_small_d / 10
+
+
+@claim("6efe547f", "$v_{16}$ and $v_{17}$ have variances not far apart")
+def test_v16_and_v17_have_close_variances(values):
+    *_, sixteenth, seventeenth = values["eigenvalues"]
+    assert sixteenth / seventeenth < 1.2, (sixteenth, seventeenth)
+
+
+@claim("ba83dbf1", "it can jump up several-fold and take some tens of steps")
+def test_the_angle_jumps_up_several_fold_during_training(values):
+    angles = np.array(values["angle_log"])
+    lowest_so_far = np.minimum.accumulate(angles)
+    assert np.max(angles[1:] / lowest_so_far[:-1]) > 3
+
+
+@claim("c2d1c979", "the later ones, on the whole, less precisely")
+def test_later_components_are_recovered_less_precisely(values):
+    errors = 1 - values["component_cosines"]
+    assert np.mean(errors[-4:]) > np.mean(errors[:4]), errors
+
+
+@claim("1e1b0a94", "$\\sigma^2$ is about 0.06 (printed)")
+def test_at_one_dimension_sigma2_is_near_the_uniform_s_entropy_match(values):
+    assert abs(values["sigma2_one"] - 1 / (2 * np.pi * np.e)) < 0.01, values["sigma2_one"]

@@ -21,10 +21,15 @@ VALUES = {
         "dense_parameters": "dense_autoencoder.count_params()",
         "mse_conv": "mse_conv",
         "mse_dense": "mse_dense",
+        "kernels": "{kind: [(type(layer).__name__, tuple(layer.input.shape[1:3]), tuple(layer.output.shape[1:3]), "
+                   "tuple(layer.kernel.shape)) "
+                   "for half in halves for layer in half.layers if hasattr(layer, 'kernel')] "
+                   "for kind, halves in (('conv', (conv_encoder, conv_decoder)), "
+                   "('dense', models['binary_crossentropy'][:2]))}",
     },
     "b12d651e": {"capacity_mse": "capacity_mse", "latent_dim": "LATENT_DIM", "overcomplete_dim": "OVERCOMPLETE_DIM"},
     "fa4d6e87": {"mse_2d": "mse_2d", "pca_mse_2": "pca_mse_2", "in_gap": "in_gap", "failed": "failed",
-                 "readable": "readable"},
+                 "readable": "readable", "judge_card": "reader.card"},
     "1cc5080e": {
         "labels_per_class": "np.bincount(y_few).tolist()",
         "head_trainable": "sum(int(np.prod(w.shape)) for w in head_on_codes.trainable_weights)",
@@ -54,7 +59,7 @@ def test_bce_training_gives_the_lower_test_mse(values):
     assert _mean_over_seeds(values, "binary_crossentropy", 0) < _mean_over_seeds(values, "mse", 0)
 
 
-@claim("c6018e22", "it paints its\nstrokes darker")
+@claim("c6018e22", "it paints its\nstrokes slightly darker")
 def test_bce_paints_the_strokes_darker(values):
     assert _mean_over_seeds(values, "binary_crossentropy", 2) > _mean_over_seeds(values, "mse", 2)
 
@@ -77,6 +82,27 @@ def test_the_conv_autoencoder_reconstructs_about_as_well_with_few_weights(values
     assert values["mse_conv"] < 1.2 * values["mse_dense"]
 
 
+def _multiply_adds(kernels):
+    """Multiply-adds per image of the Dense, Conv2D and Conv2DTranspose layers listed in ``kernels``."""
+    positions = {"Dense": lambda inputs, outputs: 1,
+                 "Conv2D": lambda inputs, outputs: np.prod(outputs),  # each output position gathers the kernel
+                 "Conv2DTranspose": lambda inputs, outputs: np.prod(inputs)}  # each input position scatters it
+    return sum(int(positions[kind](inputs, outputs) * np.prod(kernel)) for kind, inputs, outputs, kernel in kernels)
+
+
+@claim("367519c3", "does about as many multiply-adds per image (a little over half a million against about 0.4\nmillion)")
+def test_the_conv_model_does_about_as_many_multiply_adds_as_the_dense_one(values):
+    conv, dense = (_multiply_adds(values["kernels"][kind]) for kind in ("conv", "dense"))
+    assert 500_000 < conv < 550_000 and 400_000 < dense < 450_000, (conv, dense)
+
+
+@claim("21c36075", "It answers with a class when that class gets at least 80% of its probability")
+def test_the_judge_reads_real_digits_and_refuses_junk(values):
+    figures = values["judge_card"]["test"]
+    assert figures["accuracy"] > 0.95 and values["judge_card"]["threshold"] == 0.8
+    assert min(figures[f"unreadable_{kind}"] for kind in ("noise", "blur", "overlay")) > 0.9, figures
+
+
 @claim("361c387f", "its error on dots is more than twice its error on digits")
 def test_the_undercomplete_model_cannot_copy_dots(values):
     digits, dots = values["capacity_mse"][values["latent_dim"]]
@@ -96,7 +122,7 @@ def test_the_2d_autoencoder_beats_2d_pca(values):
     assert values["mse_2d"] < values["pca_mse_2"]
 
 
-@claim("21c36075", "A gap point comes back somewhere else")
+@claim("21c36075", "a gap point comes back somewhere else")
 def test_gap_points_fail_the_round_trip_more_often(values):
     in_gap, failed = values["in_gap"], values["failed"]
     assert in_gap.mean() > 0.25

@@ -19,7 +19,8 @@ VALUES = {
                  "classes_at_last_step": "len(set(last[last >= 0].tolist()))"},
     "0142bb83": {"strong_directions": "{name: (s > 0.5).sum(axis=1).tolist() for name, s in spectra.items()}",
                  "rms_gain": "{name: np.sqrt((s**2).mean(axis=1)).tolist() for name, s in spectra.items()}",
-                 "rank": "{name: (s > 1e-3).sum(axis=1).tolist() for name, s in spectra.items()}"},
+                 "rank": "{name: (s > 1e-3).sum(axis=1).tolist() for name, s in spectra.items()}",
+                 "top_gain": "{name: s[:, 0].tolist() for name, s in spectra.items()}"},
     "2b6dd968": {"grid": "grid", "learned": "learned", "optimal": "optimal"},
 }
 
@@ -141,3 +142,14 @@ def test_inside_the_circle_both_fields_point_outwards(values):
     inner = (radius > 0.1) & (radius < 0.7)
     for field in (values["learned"], values["optimal"]):
         assert np.mean(np.sum((field - grid)[inner] * grid[inner], axis=1) / radius[inner]) > 0
+
+
+@claim("012632d6", "along its very first directions the denoiser *amplifies* a nudge")
+def test_the_denoiser_amplifies_its_first_directions(values):
+    assert min(values["top_gain"]["denoiser"]) > 1, values["top_gain"]
+
+
+@claim("c4f8b19d", "(a negative gain in the table)")
+def test_a_light_corruption_can_come_out_worse(values):
+    light = values["table"].xs(0.1, level="level")
+    assert (light["gain"] < 0).any(), light
