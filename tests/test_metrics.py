@@ -116,3 +116,16 @@ def test_per_image_elbo_averages_to_the_elbo(small_vae, mnist):
     mean = metrics.evaluate_elbo(encoder, decoder, x, num_samples=5)
     assert each.elbo.shape == (40,) and np.allclose(each.elbo, each.reconstruction - each.kl)
     assert mean.elbo == pytest.approx(float(each.elbo.mean()), rel=1e-6)
+
+
+def test_the_kl_per_dimension_adds_up_to_the_kl_and_is_zero_for_a_dimension_switched_off(mnist):
+    encoder, decoder, _ = models.build_vae(3, hidden_units=(16,), seed=0)
+    for name in ("z_mean", "z_log_var"):  # dimension 0: mean 0 and log-variance 0 for every image, q = N(0, 1)
+        layer = encoder.get_layer(name)
+        kernel, bias = layer.get_weights()
+        kernel[:, 0], bias[0] = 0.0, 0.0
+        layer.set_weights([kernel, bias])
+    shares = metrics.kl_per_dimension(encoder, mnist.x_test[:200], batch_size=64)
+    assert shares.shape == (3,) and shares[0] == pytest.approx(0.0, abs=1e-9) and np.all(shares[1:] > 0)
+    total = metrics.evaluate_elbo(encoder, decoder, mnist.x_test[:200]).kl
+    assert shares.sum() == pytest.approx(total, rel=1e-4)

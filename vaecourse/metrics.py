@@ -1,4 +1,4 @@
-"""How good is a trained model? ELBO, importance-sampled log-likelihood, active units, MSE, PSNR.
+"""How good is a trained model? ELBO, importance-sampled log-likelihood, KL per dimension, active units, MSE, PSNR.
 
 All log-likelihood figures are in nats per image, averaged over the images
 given. For a VAE, ``elbo <= log p(x)``; the importance-sampled estimate with K
@@ -75,6 +75,23 @@ def importance_sampled_log_likelihood(encoder, decoder, x, *, labels=None, num_s
         estimates.append(total - math.log(num_samples))
     estimates = tf.concat(estimates, 0).numpy()
     return estimates if per_image else float(np.mean(estimates))
+
+
+def kl_per_dimension(encoder, x, *, labels=None, batch_size=1000):
+    """Each latent dimension's share of KL(q(z|x) || N(0, I)), averaged over the images, in nats: shape (d,).
+
+    The KL of a diagonal Gaussian is a sum over dimensions, so this splits the
+    rate between them. A collapsed dimension has q(z_j | x) = N(0, 1) for every
+    image and a share of zero; a used one pays for what it carries about x
+    (notebook 06 counts collapse with it).
+    """
+    x, condition = _check_encoder_inputs(encoder, x, labels)
+    shares = []
+    for start in range(0, len(x), checks.positive_int(batch_size, "batch_size")):
+        mean, log_var = _posterior(encoder, *_batch(x, condition, start, batch_size))
+        mean, log_var = np.asarray(mean, "float64"), np.asarray(log_var, "float64")
+        shares.append(0.5 * (np.square(mean) + np.exp(log_var) - 1.0 - log_var))
+    return np.mean(np.concatenate(shares), axis=0)
 
 
 def active_units(encoder, x, *, labels=None, threshold=0.01, batch_size=1000):
