@@ -5,7 +5,9 @@ Organised by concept, one small module each:
 ``data``            MNIST (full, the offline subset, or a file), noise, ``tf.data`` pipelines
 ``likelihoods``     the pixel likelihood p(x|z) that a decoder carries, and its loss
 ``models``          encoders, decoders, the VAE and the conditional VAE (Keras Functional API)
-``metrics``         ELBO, importance-sampled log-likelihood, active units, MSE, PSNR
+``metrics``         ELBO, importance-sampled log-likelihood, KL per dimension, active units, MSE, PSNR
+``posterior``       a 2-D model's exact posterior on a grid, and the best diagonal Gaussian for it
+``judge``           a small classifier that reads a digit or says "unreadable"
 ``attributes``      ink, slant and width of a digit, measured from its pixels
 ``plots``           image grids, latent maps, decoded manifolds, training curves
 ``portable``        a decoder as JSON and float32 weights, for the browser
@@ -15,6 +17,7 @@ Organised by concept, one small module each:
 ``training``        ``train`` with checkpoints and resume; the ``python -m vaecourse.training`` command
 ``pretrained``      shipped 2-D models: ``pretrained.load("vae2d")``
 ``checks``          the argument rules every public function applies
+``progress``        one progress line per long training cell
 ``quiet``           TensorFlow without its start-up notices (``import vaecourse`` sees to it)
 ``install``         what a notebook's first cell says after it installed the course (Colab)
 

@@ -6,7 +6,8 @@ from tests.claims import claim
 
 VALUES = {
     "d615090b": {"cvae_elbo": "cvae_elbo.elbo"},
-    "39d7f247": {"real_accuracy": "real_accuracy", "generated_accuracy": "generated_accuracy"},
+    "39d7f247": {"real_accuracy": "float(np.mean(real_read == mnist.y_test))",
+                 "generated_accuracy": "float(np.mean(generated_read == grid_labels))"},
     "d95509ab": {
         "slant_is_the_packages": "bool(np.allclose(slant(mnist.x_test[:50]), attributes.slant(mnist.x_test[:50]), "
                                  "atol=1e-5))",
@@ -16,7 +17,7 @@ VALUES = {
     },
     "d467fa84": {"cvae_knn": "cvae_knn", "vae_knn": "vae_knn"},
     "36472a76": {"explained": "explained", "same_style": "same_style"},
-    "0b63993c": {"vae_elbo": "vae_elbo.elbo"},
+    "0b63993c": {"vae_elbo": "vae_elbo.elbo", "vae_iwae": "vae_iwae", "cvae_iwae": "cvae_iwae"},
 }
 
 
@@ -25,7 +26,7 @@ def test_the_held_out_conditional_elbo_is_good(values):
     assert values["cvae_elbo"] > -160
 
 
-@claim("8a10a178", "A simple, independent judge")
+@claim("243b0315", "Look down a column: the class changes from\nrow to row")
 def test_the_judge_reads_real_digits_and_the_generated_ones_read_as_asked(values):
     assert values["real_accuracy"] >= 0.85
     assert values["generated_accuracy"] >= 0.9
@@ -57,5 +58,5 @@ def test_style_is_a_smooth_function_of_z_shared_by_the_classes(values):
 
 @claim("1ac303b1", "Even after paying those 2.3 nats")
 def test_the_cvae_beats_the_vae_by_more_than_the_label_is_worth(values):
-    assert values["cvae_elbo"] - math.log(10) > values["vae_elbo"]
+    assert values["cvae_iwae"] - math.log(10) > values["vae_iwae"] + 5, (values["cvae_iwae"], values["vae_iwae"])
     assert values["cvae_elbo"] - values["vae_elbo"] > 4 * math.log(10)

@@ -35,3 +35,23 @@ def test_the_cvae_labels_give_rising_ink_and_keep_the_class(values):
     conditioned = values["conditioned"]
     assert np.all(np.diff(conditioned[:, 0]) > 0)
     assert np.all(conditioned[:, 1] >= 0.8)
+
+
+@claim("04186f8d", "at the largest strengths, in either\ndirection, some digits also change class")
+def test_the_largest_edits_cost_the_class(values):
+    strengths, own_class = np.array(values["strengths"]), values["bold_effect"][:, 1]
+    at_zero, at_ends = own_class[strengths == 0][0], own_class[np.abs(strengths) == 1]
+    assert np.all(at_ends < at_zero - 0.05), own_class
+
+
+@claim("cce07e4b", "The slant hardly moves, but\nthe width grows with the ink")
+def test_the_bold_vector_brings_the_width_along_but_not_the_slant(values):
+    bold = values["bold_effect"]
+    assert np.all(np.diff(bold[:, 3]) > 0), bold[:, 3]
+    assert np.ptp(bold[:, 2]) < 0.25 * np.ptp(values["slant_effect"][:, 2]), (bold[:, 2], values["slant_effect"][:, 2])
+
+
+@claim("fca70312", "at the larger strengths the class suffers here too")
+def test_the_slant_vector_costs_the_class_at_large_strengths(values):
+    strengths, own_class = np.array(values["strengths"]), values["slant_effect"][:, 1]
+    assert np.all(own_class[np.abs(strengths) == 1] < own_class[strengths == 0][0] - 0.05), own_class
