@@ -80,3 +80,19 @@ def test_forward_checks_the_number_of_inputs():
     spec, weights = portable.export_decoder(decoder)
     with pytest.raises(ValueError, match="takes 2 inputs, got 1"):
         portable.forward(spec, weights, np.zeros((1, 2)))
+
+
+def test_every_output_of_a_layer_is_named_so_an_encoders_mean_and_variance_can_be_described():
+    encoder = models.build_vae(2, hidden_units=(16,), seed=0)[0]
+    means_and_variances = keras.Model(encoder.inputs, encoder.outputs[:2])  # all but the random draw
+    spec, weights = portable.export_model(means_and_variances)
+    assert spec["inputs"][0]["shape"] == [28, 28, 1]
+    assert spec["outputs"] == ["kl_divergence", "kl_divergence:1"]
+    x = np.random.default_rng(0).random((4, 28, 28, 1)).astype("float32")
+    np.testing.assert_allclose(portable.forward(spec, weights, x), np.asarray(encoder(x)[0]), atol=portable.TOLERANCE)
+
+
+def test_a_random_layer_is_not_portable():
+    encoder = models.build_vae(2, hidden_units=(16,), seed=0)[0]
+    with pytest.raises(portable.NotPortable, match="'z' \\(Sampling\\)"):
+        portable.export_model(encoder)

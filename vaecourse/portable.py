@@ -1,19 +1,25 @@
-"""A decoder the browser can run: its graph as a small JSON spec, its weights as float32 bytes.
+"""A model the browser can run: its graph as a small JSON spec, its weights as float32 bytes.
 
 The latent explorers decode in the browser (``explorer.js``), so that a slider
 never waits for the kernel. For that the front end gets the decoder once, in a
 form plain JavaScript can evaluate: a list of nodes in topological order (each
-an operation with its inputs, settings and the place of its weights in one
-float32 buffer) and the buffer itself. The operations are the ones the
-package's decoders use: dense and convolutional layers, a concatenated label,
-reshapes, and the likelihood head, whose means are what gets drawn (a
+an operation with its named inputs, settings and the place of its weights in
+one float32 buffer) and the buffer itself. The operations are the ones the
+package's models use: dense and convolutional layers, a concatenated label,
+reshapes, and a decoder's likelihood head, whose means are what gets drawn (a
 sigmoid of Bernoulli logits, Gaussian means as they are).
 
-:func:`forward` evaluates a spec with NumPy, operation by operation as the
-JavaScript does; :func:`export_decoder` checks it against the Keras decoder
-before anything is sent, so a spec that would draw something else is never
-used. A decoder with a layer outside this list raises :class:`NotPortable`,
-naming the layer; the explorers then decode in the kernel instead.
+The graph is read from the model's public ``get_config()``: every layer with
+the layers it reads from, and every output of a layer named (``layer`` for its
+first, ``layer:k`` for the k-th after it), so that a model with several outputs
+or an image input (an encoder, the judge of ``vaecourse.judge``) can be
+described as well as a decoder. :func:`export_model` describes any such model;
+:func:`export_decoder` adds what the explorers draw. :func:`forward` evaluates
+a spec with NumPy, operation by operation as the JavaScript does, and both
+exports check it against Keras before anything is sent, so a spec that would
+compute something else is never used. A layer outside this list raises
+:class:`NotPortable`, naming the layer; the explorers then decode in the
+kernel instead.
 """
 
 import numpy as np
@@ -22,58 +28,112 @@ from . import checks
 from .likelihoods import PixelLikelihood
 
 ACTIVATIONS = ("linear", "relu", "sigmoid", "tanh")
-# The largest difference from the Keras decoder, on random latent points, that still counts as the same image.
+# The largest difference from the Keras model, on random inputs, that still counts as the same result.
 TOLERANCE = 1e-5
 
 
 class NotPortable(ValueError):
-    """The decoder has a layer or setting the browser explorer cannot run."""
+    """The model has a layer or setting the browser explorer cannot run."""
 
 
-def export_decoder(decoder, *, seed=0):
-    """``(spec, weights)`` for ``decoder``: the JSON-ready graph and its float32 weights as bytes.
+def export_model(model, *, seed=0):
+    """``(spec, weights)`` for a functional ``model``: its graph (every output named) and its float32 weights.
 
     Raises :class:`NotPortable` if a layer is not supported or if the spec,
-    evaluated by :func:`forward`, differs from ``decoder`` by more than
-    ``TOLERANCE`` on a few random latent points (and labels).
+    evaluated by :func:`forward`, differs from the model's first output by more
+    than ``TOLERANCE`` on a few random inputs.
     """
-    checks.keras_model(decoder, "decoder")
-    buffer = _Weights()
-    nodes = [_node(layer, buffer) for layer in decoder.layers]
-    inputs = [{"name": _name_of(tensor), "size": int(tensor.shape[-1])} for tensor in decoder.inputs]
-    head = decoder.layers[-1]
-    spec = {
-        "inputs": inputs,
-        "nodes": [node for node in nodes if node is not None],
-        "output": _name_of(decoder.outputs[0]),
-        "image_shape": [int(size) for size in decoder.outputs[0].shape[1:]],
-        "means": "sigmoid" if isinstance(head, PixelLikelihood) and head.distribution == "bernoulli" else "identity",
-    }
-    weights = buffer.tobytes()
-    _verify(decoder, spec, weights, seed)
+    spec, weights = _describe(model)
+    _verify(model, spec, weights, seed, means=False)
     return spec, weights
 
 
-def forward(spec, weights, z, label=None):
-    """Evaluate ``spec`` on latent points ``z`` (N, d) and one-hot ``label`` rows: pixel means (N, H, W, C).
+def export_decoder(decoder, *, seed=0):
+    """``(spec, weights)`` for ``decoder``, with what the explorers draw: the image shape and its pixel means.
 
-    The NumPy twin of explorer.js, computed in float64.
+    Checked like :func:`export_model`, on the pixel means of random latent points (and labels).
+    """
+    spec, weights = _describe(decoder)
+    head = decoder.layers[-1]
+    spec.update(image_shape=[int(size) for size in decoder.outputs[0].shape[1:]],
+                means="sigmoid" if isinstance(head, PixelLikelihood) and head.distribution == "bernoulli"
+                else "identity")
+    _verify(decoder, spec, weights, seed, means=True)
+    return spec, weights
+
+
+def forward(spec, weights, *inputs):
+    """Evaluate ``spec`` on one array per input (latent points, one-hot labels, images): its first output.
+
+    For a decoder's spec, the pixel means (N, H, W, C). The NumPy twin of explorer.js, computed in float64.
     """
     flat = np.frombuffer(weights, dtype="<f4").astype("float64")
-    values = {}
-    given = [np.asarray(z, "float64")] + ([np.asarray(label, "float64")] if label is not None else [])
-    if len(given) != len(spec["inputs"]):
-        raise ValueError(f"this decoder takes {len(spec['inputs'])} inputs, got {len(given)}.")
-    for entry, value in zip(spec["inputs"], given, strict=True):
-        values[entry["name"]] = value
+    if len(inputs) != len(spec["inputs"]):
+        raise ValueError(f"this model takes {len(spec['inputs'])} inputs, got {len(inputs)}.")
+    values = {entry["name"]: np.asarray(value, "float64") for entry, value in zip(spec["inputs"], inputs, strict=True)}
     for node in spec["nodes"]:
-        args = [values[name] for name in node["inputs"]]
-        values[node["name"]] = _OPS[node["op"]](node, args, flat)
-    out = values[spec["output"]]
-    return 1 / (1 + np.exp(-out)) if spec["means"] == "sigmoid" else out
+        result = _OPS[node["op"]](node, [values[name] for name in node["inputs"]], flat)
+        names = node.get("outputs", [node["name"]])
+        values.update(zip(names, result if len(names) > 1 else [result], strict=True))
+    out = values[spec["outputs"][0]]
+    return 1 / (1 + np.exp(-out)) if spec.get("means") == "sigmoid" else out
 
 
-# --- layers -> nodes ------------------------------------------------------------
+# --- the graph, from the model's config -----------------------------------------------
+
+def _describe(model):
+    checks.keras_model(model, "model")
+    config = model.get_config()
+    if "layers" not in config or "input_layers" not in config:
+        raise NotPortable(f"model {model.name!r} is not a functional model; the browser runs functional graphs.")
+    buffer = _Weights()
+    nodes = []
+    for entry in config["layers"]:
+        layer = model.get_layer(entry["name"])
+        if type(layer).__name__ == "InputLayer":
+            continue
+        if len(entry["inbound_nodes"]) != 1:
+            raise NotPortable(f"layer {layer.name!r} is used {len(entry['inbound_nodes'])} times in the model; "
+                              "the browser runs each layer once.")
+        nodes.append(_node(layer, _tensor_names(entry["inbound_nodes"][0]), buffer))
+    spec = {
+        "inputs": [{"name": _tensor_name(*reference), "shape": [int(size) for size in tensor.shape[1:]],
+                    "size": int(tensor.shape[-1])}
+                   for reference, tensor in zip(_references(config["input_layers"]), model.inputs, strict=True)],
+        "nodes": nodes,
+        "outputs": [_tensor_name(*reference) for reference in _references(config["output_layers"])],
+    }
+    spec["output"] = spec["outputs"][0]  # what explorer.js draws
+    return spec, buffer.tobytes()
+
+
+def _references(layers):
+    """[layer, node, tensor] triples; a model with one input or output may give a single triple."""
+    return [layers] if layers and isinstance(layers[0], str) else layers
+
+
+def _tensor_name(layer_name, node_index, tensor_index):
+    return layer_name if tensor_index == 0 else f"{layer_name}:{tensor_index}"
+
+
+def _tensor_names(inbound):
+    """The names of the tensors a layer's call reads, in order, from its config's inbound node."""
+    found = []
+
+    def walk(value):
+        if isinstance(value, dict) and value.get("class_name") == "__keras_tensor__":
+            found.append(_tensor_name(*value["config"]["keras_history"]))
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+
+    walk(inbound.get("args", []))
+    walk(inbound.get("kwargs", {}))
+    return found
+
 
 class _Weights:
     """Collects arrays into one float32 buffer; hands out (offset, shape) references."""
@@ -92,18 +152,9 @@ class _Weights:
         return np.concatenate(self.parts).astype("<f4").tobytes() if self.parts else b""
 
 
-def _name_of(tensor):
-    return tensor._keras_history.operation.name
-
-
-def _node(layer, buffer):
+def _node(layer, inputs, buffer):
     kind = type(layer).__name__
-    if kind == "InputLayer":
-        return None
-    if len(layer._inbound_nodes) != 1:
-        raise NotPortable(f"layer {layer.name!r} is used {len(layer._inbound_nodes)} times in the decoder; "
-                          "the browser explorer runs each layer once.")
-    node = {"name": layer.name, "inputs": [_name_of(t) for t in layer._inbound_nodes[0].input_tensors]}
+    node = {"name": layer.name, "inputs": inputs}
     config = layer.get_config()
     if kind == "Dense":
         kernel, *bias = layer.get_weights()
@@ -120,16 +171,18 @@ def _node(layer, buffer):
     elif kind == "Concatenate":
         if config["axis"] not in (-1, len(layer.output.shape) - 1):
             raise NotPortable(f"layer {layer.name!r} concatenates along axis {config['axis']}; "
-                              "the browser explorer joins along the last axis only.")
+                              "the browser joins along the last axis only.")
         node.update(op="concat")
     elif kind == "Activation":
         node.update(op="activation", activation=_activation(layer, config))
     elif kind in ("Dropout", "PixelLikelihood"):
-        node.update(op="identity")  # Dropout does nothing at inference; the head's means are applied last
+        node.update(op="identity")  # Dropout does nothing at inference; a decoder's means are applied last
+    elif kind == "KLDivergence":  # an encoder's: hands on (mean, log-variance) unchanged, its loss aside
+        node.update(op="identity", outputs=[_tensor_name(layer.name, 0, k) for k in range(len(inputs))])
     else:
         raise NotPortable(f"layer {layer.name!r} ({kind}) is not one the browser explorer can run; "
                           "it runs Dense, Conv2D, Conv2DTranspose, Reshape, Flatten, Concatenate, Activation, "
-                          "Dropout and PixelLikelihood.")
+                          "Dropout, PixelLikelihood and KLDivergence.")
     return node
 
 
@@ -152,20 +205,26 @@ def _check_conv(layer, config):
         raise NotPortable(f"layer {layer.name!r} sets output_padding, which the browser explorer does not run.")
 
 
-def _verify(decoder, spec, weights, seed):
+def _verify(model, spec, weights, seed, *, means):
+    """Raise NotPortable if forward(spec) differs from the model on random inputs: images in [0, 1] for image
+    inputs, one-hot rows for a decoder's label, standard normal draws (times 1.5) for the rest."""
     from .likelihoods import pixel_means
 
     rng = np.random.default_rng(seed)
-    z = rng.normal(size=(8, spec["inputs"][0]["size"])).astype("float32") * 1.5
-    given = [z]
-    if len(spec["inputs"]) == 2:
-        classes = spec["inputs"][1]["size"]
-        given.append(np.eye(classes, dtype="float32")[rng.integers(classes, size=len(z))])
-    expected = np.asarray(pixel_means(decoder, decoder(given if len(given) > 1 else z, training=False)))
-    got = forward(spec, weights, *given)
-    gap = float(np.max(np.abs(got - expected)))
+    given = []
+    for position, entry in enumerate(spec["inputs"]):
+        shape = (8, *entry["shape"])
+        if len(entry["shape"]) == 3:
+            given.append(rng.random(shape).astype("float32"))
+        elif means and position == 1:
+            given.append(np.eye(entry["size"], dtype="float32")[rng.integers(entry["size"], size=8)])
+        else:
+            given.append(rng.normal(size=shape).astype("float32") * 1.5)
+    result = model(given if isinstance(model.input, (list, tuple)) else given[0], training=False)
+    expected = pixel_means(model, result) if means else (result[0] if isinstance(result, (list, tuple)) else result)
+    gap = float(np.max(np.abs(forward(spec, weights, *given) - np.asarray(expected))))
     if not gap <= TOLERANCE:
-        raise NotPortable(f"the browser's version of the decoder differs from it by {gap:.2g} (more than "
+        raise NotPortable(f"the browser's version of the model differs from it by {gap:.2g} (more than "
                           f"{TOLERANCE:g}); some layer behaves differently from what the explorer assumes.")
 
 
@@ -255,7 +314,7 @@ def _activation_op(node, args, flat):
 
 
 def _identity(node, args, flat):
-    return args[0]
+    return args[0] if len(args) == 1 else args
 
 
 _OPS = {"dense": _dense, "conv": _conv, "conv_transpose": _conv_transpose, "reshape": _reshape,
