@@ -155,6 +155,6 @@ def test_a_light_corruption_can_come_out_worse(values):
     assert (light["gain"] < 0).any(), light
 
 
-@claim("3f22d3ff", "section 4 below measures gains of 2 to 3 at real digits")
-def test_the_denoisers_largest_gains_are_between_two_and_three_and_a_half(values):
-    assert all(1.5 < gain < 3.5 for gain in values["top_gain"]["denoiser"]), values["top_gain"]
+@claim("3f22d3ff", "section 4 below measures gains of a few times at real digits")
+def test_the_denoisers_largest_gains_are_a_few_times(values):
+    assert all(1.5 < gain < 6 for gain in values["top_gain"]["denoiser"]), values["top_gain"]
