@@ -53,3 +53,17 @@ def test_mismatched_shapes_are_refused():
         best_diagonal_gaussian(grid, log_posterior[:-1], cell, start_mean=CENTRE, start_std=[SCALE, SCALE])
     with pytest.raises(ValueError, match="same shape"):
         kl_on_grid(log_posterior, log_posterior[:-1], cell)
+
+
+def test_a_start_on_the_smaller_of_two_modes_still_finds_the_larger():
+    """Reverse KL has a local optimum at each mode; the second search, from the posterior's mode, finds the better."""
+    axis_1, axis_2 = np.linspace(-1.0, 2.0, 151), np.linspace(-1.0, 1.0, 101)
+    grid = np.stack(np.meshgrid(axis_1, axis_2), -1).reshape(-1, 2)
+    std = np.array([0.1, 0.1])
+    weights_and_means = ((0.8, np.array([0.0, 0.0])), (0.2, np.array([1.0, 0.0])))
+    density = sum(weight * np.exp(log_diagonal_gaussian(grid, mean, std)) for weight, mean in weights_and_means)
+    cell = 0.02 * 0.02
+    log_posterior = np.log(density / (density.sum() * cell))
+    best = best_diagonal_gaussian(grid, log_posterior, cell, start_mean=[1.0, 0.0], start_std=std)
+    assert best.kl == pytest.approx(-np.log(0.8), abs=0.02)  # the larger mode's share, not the smaller's -log 0.2
+    np.testing.assert_allclose(best.mean, [0.0, 0.0], atol=0.01)

@@ -10,7 +10,10 @@ The search needs care: the KL is a sum over the grid's cells, so a Gaussian
 that leaves the grid scores 0 (it has no mass where the sum looks). A
 gradient-based optimiser's first step can throw it there and stop. So the
 search is derivative-free (Nelder-Mead), and a Gaussian that does not keep
-nearly all of its mass on the grid is refused.
+nearly all of its mass on the grid is refused. And a search from one start can
+stall far from the posterior (an encoder's q that misses it entirely) or settle on
+the smaller of two modes, so it runs from two starts, the one given and the
+same widths at the posterior's mode, and keeps the better answer.
 """
 
 from dataclasses import dataclass
@@ -52,10 +55,12 @@ class BestGaussian:
 
 
 def best_diagonal_gaussian(grid, log_posterior, cell, start_mean, start_std):
-    """The diagonal Gaussian q* minimising KL(q || posterior) on the grid, searched from (start_mean, start_std).
+    """The diagonal Gaussian q* minimising KL(q || posterior) on the grid.
 
     ``grid`` holds the cell centres (n, d), ``log_posterior`` the normalised log-posterior there (n,), ``cell``
-    the area of a cell. The start must lie on the grid (the encoder's q, for instance).
+    the area of a cell. The search starts from (start_mean, start_std), which must lie on the grid (the
+    encoder's q, for instance), and again with the same widths from the posterior's mode (the grid point where
+    it is highest); the better of the two answers is returned.
     """
     grid = np.asarray(grid, "float64")
     if grid.ndim != 2 or np.asarray(log_posterior).shape != (len(grid),):
@@ -74,8 +79,11 @@ def best_diagonal_gaussian(grid, log_posterior, cell, start_mean, start_std):
             return np.inf  # off the grid the Riemann sum would call it perfect
         return kl_on_grid(log_diagonal_gaussian(grid, mean, std), log_posterior, cell)
 
-    found = minimize(objective, start, method="Nelder-Mead",
-                     options={"xatol": 1e-6, "fatol": 1e-9, "maxiter": 4000 * dim})
+    at_the_mode = np.concatenate([grid[np.argmax(log_posterior)], start[dim:]])
+    searches = [minimize(objective, candidate, method="Nelder-Mead",
+                         options={"xatol": 1e-6, "fatol": 1e-9, "maxiter": 4000 * dim})
+                for candidate in (start, at_the_mode)]
+    found = min(searches, key=lambda search: search.fun)
     mean, std = found.x[:dim], np.exp(found.x[dim:])
     return BestGaussian(mean, std, float(found.fun), _mass_on_grid(grid, mean, std, cell))
 

@@ -48,7 +48,7 @@ def _heavy(table):
     return table[table.index.get_level_values("level") >= 0.3]
 
 
-@claim("c4f8b19d", "At level 0.3 and above the denoiser gains several dB on every noise")
+@claim("c4f8b19d", "At level 0.3 and above the denoiser gains at least a few dB on every\nnoise")
 def test_the_denoiser_gains_several_db_at_heavy_noise(values):
     assert (_heavy(values["table"])["gain"] > 2).all(), values["table"]
 

@@ -38,17 +38,17 @@ def test_the_largest_model_leaves_dimensions_collapsed_and_the_small_ones_none(v
     assert _collapsed(sizes[20]["kl_dims"], threshold) > 0
 
 
-@claim("774b7afe", "the judge reads fewer of them as digits with 20\ndimensions than with 2")
-def test_prior_draws_read_less_often_as_digits_with_more_dimensions(values):
-    sizes = values["sizes"]
-    assert sizes[20]["readable"] < sizes[2]["readable"] - 0.05, {d: s["readable"] for d, s in sizes.items()}
+@claim("774b7afe", "for every size the judge reads most of them as a digit")
+def test_most_prior_draws_are_read_as_digits_at_every_size(values):
+    readable = {d: size["readable"] for d, size in values["sizes"].items()}
+    assert min(readable.values()) > 0.5, readable
 
 
 @claim("7271cca1", "The shares fall into two groups far apart")
 def test_the_kl_shares_fall_into_two_groups_either_side_of_the_threshold(values):
     shares, threshold = np.sort(values["sizes"][20]["kl_dims"]), values["threshold"]
     below, above = shares[shares < threshold], shares[shares >= threshold]
-    assert below.max() < threshold / 2 and above.min() > 2 * threshold, shares
+    assert above.min() > 2 * threshold and above.min() > 4 * below.max(), shares
 
 
 @claim("7271cca1", "mean near 0 and variance near 1 (the printout shows one)")
