@@ -72,8 +72,12 @@ def test_conditional_manifold_needs_a_label():
 
 
 def test_latent_map_and_history():
-    codes = np.random.default_rng(0).normal(size=(50, 2))
-    fig = plots.plot_latent_map(codes, np.arange(50) % 10)
-    np.testing.assert_allclose(fig.axes[0].collections[0].get_offsets(), codes)
+    codes, labels = np.random.default_rng(0).normal(size=(50, 2)), np.arange(50) % 10
+    fig = plots.plot_latent_map(codes, labels)
+    classes = fig.axes[0].collections  # one per digit, drawn as its glyph in its colour
+    assert [collection.get_label() for collection in classes] == [str(digit) for digit in range(10)]
+    for digit, collection in enumerate(classes):
+        np.testing.assert_allclose(collection.get_offsets(), codes[labels == digit])
+    assert len({tuple(collection.get_facecolor()[0]) for collection in classes}) == 10
     fig = plots.plot_history({"loss": [3, 2, 1], "val_loss": [3.5, 2.5, 2]})
     assert [line.get_label() for line in fig.axes[0].lines] == ["loss", "val_loss"]
