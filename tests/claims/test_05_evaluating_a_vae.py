@@ -68,10 +68,11 @@ def test_the_approximation_gap_is_the_smaller_part(values):
     assert np.median(values["approximation"]) < np.median(values["amortisation"])
 
 
-@claim("af79efab", "ratios around 0.9 cost\nabout 0.1 nats, close to the printed gaps")
-def test_the_gaps_match_a_slightly_tilted_gaussian(values):
+@claim("af79efab", "ratios around 0.9 cost\nabout 0.1 nats, the size of the printed gaps")
+def test_the_gaps_are_the_size_a_slightly_tilted_gaussian_costs(values):
     tilt_cost = -0.5 * np.log(np.prod(values["best_ratios"], axis=1))
-    np.testing.assert_allclose(values["approximation"], tilt_cost, atol=0.05)
+    assert np.all(values["best_ratios"] > 0.6) and np.all(tilt_cost < 0.5), values["best_ratios"]
+    np.testing.assert_allclose(values["approximation"], tilt_cost, atol=0.1)
 
 
 @claim("738a38ac", "of a thousand prior draws, only one to a few count")
