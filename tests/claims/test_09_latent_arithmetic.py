@@ -51,7 +51,7 @@ def test_the_bold_vector_brings_the_width_along_but_not_the_slant(values):
     assert np.ptp(bold[:, 2]) < 0.25 * np.ptp(values["slant_effect"][:, 2]), (bold[:, 2], values["slant_effect"][:, 2])
 
 
-@claim("fca70312", "at the larger strengths the class suffers here too")
+@claim("fca70312", "at the larger strengths\nin the last column")
 def test_the_slant_vector_costs_the_class_at_large_strengths(values):
     strengths, own_class = np.array(values["strengths"]), values["slant_effect"][:, 1]
     assert np.all(own_class[np.abs(strengths) == 1] < own_class[strengths == 0][0] - 0.05), own_class

@@ -15,7 +15,7 @@ VALUES = {
 }
 
 
-@claim("38d5f7a0", "All three have the same dense layers (784 → 512 → 256 → 2 and back)")
+@claim("38d5f7a0", "All three have the same hidden layers (784 → 512 → 256 → 2 and back")
 def test_the_decoder_is_the_dense_stack_the_text_names(values):
     assert values["shapes"] == [[2, 256], [256, 512], [512, 784]]
 
@@ -41,7 +41,7 @@ def test_the_autoencoders_codes_spread_wider_than_the_vaes(values):
     assert values["ae_extent"] > values["vae_extent"]
 
 
-@claim("5b67db46", "A correlation near $\\pm 1$ in the same column for all ten digits")
+@claim("5b67db46", "A large correlation of the same sign in the same column for all ten digits")
 def test_slant_and_width_each_follow_one_axis_for_every_digit(values):
     for name in ("slant", "width"):
         r = values["styles"].loc[name].unstack(level=0)
