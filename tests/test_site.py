@@ -110,11 +110,14 @@ def test_latent_explorer_page_is_live_without_a_kernel(browser, site):
                            ".startsWith('t = 1.00')")
     thumb = "() => document.querySelectorAll('.vaecourse-explorer')[3].querySelector('canvas.vaecourse-thumb')" \
             ".toDataURL()"
-    before = page.evaluate(thumb)
+    second_thumb = "() => document.querySelectorAll('.vaecourse-explorer')[3]" \
+                   ".querySelectorAll('canvas.vaecourse-thumb')[1].toDataURL()"
+    before, second_before = page.evaluate(thumb), page.evaluate(second_thumb)
     choice = interpolation.locator("input[type=number]").first
     choice.fill("3")
     choice.press("Enter")  # a digit chosen from the page's own gallery: no kernel needed
     page.wait_for_function(f"(before) => ({thumb})() !== before", arg=before, timeout=5_000)
+    assert page.evaluate(second_thumb) == second_before, "choosing the first digit must leave the second's picture"
     # The thumbnail is painted at once, the decoded frame and its readout on the next animation frame.
     page.wait_for_function("() => document.querySelectorAll('.vaecourse-readout')[3].textContent.includes('% of #3,')",
                            timeout=5_000)
@@ -201,6 +204,11 @@ def test_every_explorer_works_from_the_keyboard_alone(browser, site):
     for _ in range(10):
         page.keyboard.press("ArrowRight")
     assert _announced(vae) == "z = (+0.10, +0.75)"
+    for _ in range(5):  # a key held down: the slider moves at every repeat, and is announced once, at the end
+        page.keyboard.down("ArrowRight")
+    assert _announced(vae) == "z = (+0.10, +0.75)", "announced while the key was still down"
+    page.keyboard.up("ArrowRight")
+    assert _announced(vae) == "z = (+0.15, +0.75)"
 
     # The autoencoder's explorer: the same controls, its own range.
     ae.get_by_role("slider", name="latent coordinate z2").focus()

@@ -230,6 +230,17 @@ function slider(name, description, min, max, value, step) {
   return [input, element("label", {}, [element("span", { text: name, "aria-hidden": "true" }), input])];
 }
 
+const SLIDER_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+
+// A slider's move ends when the pointer lets go or the key comes up: a range input fires "change" at every
+// key step, and a screen reader should hear z once per move, not once per step.
+function onMoveEnd(input, moveEnded) {
+  let keyDown = false;
+  input.addEventListener("keydown", (e) => { if (SLIDER_KEYS.has(e.key)) keyDown = true; });
+  input.addEventListener("keyup", (e) => { if (SLIDER_KEYS.has(e.key)) { keyDown = false; moveEnded(); } });
+  input.addEventListener("change", () => { if (!keyDown) moveEnded(); });
+}
+
 // --- the core every explorer shares ----------------------------------------------------------
 // The decoder, the digit and its readouts, when frames are decoded (in the browser, or asked of
 // the kernel), and the probe that tests and the benchmark read. A view (below, one per kind of
@@ -427,7 +438,7 @@ function latentView(core) {
   for (let i = 0; i < latentDim; i++) {
     const [input, row] = slider(`z${i + 1}`, `latent coordinate z${i + 1}`, -extent, extent, state.z[i], 0.01);
     input.addEventListener("input", (e) => { state.z[i] = Number(input.value); core.draw(e); });
-    input.addEventListener("change", core.moveEnded);
+    onMoveEnd(input, core.moveEnded);
     sliders.push(input);
     core.controls.append(row);
   }
@@ -488,7 +499,7 @@ function interpolationView(core) {
     `${Math.round(state.t * 100)}% of #${model.get("second")}`;
   const [t, row] = slider("t", "position t between the two digits", 0, 1, state.t, 0.01);
   t.addEventListener("input", (e) => { state.t = Number(t.value); core.draw(e); });
-  t.addEventListener("change", core.moveEnded);
+  onMoveEnd(t, core.moveEnded);
   core.probe.moveTo = (value) => { state.t = value; t.value = value; core.draw(); };
   const thumbs = [0, 1].map((i) => {
     const thumb = canvas(width, height, 84, "vaecourse-thumb");
@@ -509,7 +520,13 @@ function interpolationView(core) {
         ends[i] = gallery[index];
         model.set("ends", ends);
         const size = height * width;
-        model.set("thumbs", new DataView(bytesOf(model.get("gallery_thumbs")).slice(index * size, (index + 1) * size).buffer));
+        const gallery_thumbs = bytesOf(model.get("gallery_thumbs"));
+        const pair = new Uint8Array(2 * size); // both ends' pictures, as the kernel sends them
+        ["first", "second"].forEach((end, k) => {
+          const chosen = model.get(end);
+          pair.set(gallery_thumbs.subarray(chosen * size, (chosen + 1) * size), k * size);
+        });
+        model.set("thumbs", new DataView(pair.buffer));
         showEnds();
       } else model.save_changes(); // the kernel encodes the new digit and sends its code back
       core.announce();

@@ -75,7 +75,7 @@ def test_the_gaps_are_the_size_a_slightly_tilted_gaussian_costs(values):
     np.testing.assert_allclose(values["approximation"], tilt_cost, atol=0.1)
 
 
-@claim("738a38ac", "of a thousand prior draws, only one to a few count")
+@claim("738a38ac", "of a thousand prior draws, only about one to eight count")
 def test_few_prior_draws_count_and_q_varies_by_digit(values):
     ess_naive = [_ess(row) for row in values["weights_naive_2d"]]
     ess_is = [_ess(row) for row in values["weights_is_2d"]]
