@@ -7,7 +7,7 @@ The rule, in two lines:
 * time: the kernel's CPU seconds, times REFERENCE_CALIBRATION over the calibration workload's CPU seconds
   (the median of its rounds timed at the start and at the end of the same test run), are at most
   CORES x BUDGET_SECONDS (120 s of wall time on both reference cores passes);
-* memory: the kernel's peak resident memory (VmHWM, from getrusage) is below BUDGET_BYTES.
+* memory: the kernel's peak resident memory (its VmHWM, from /proc) is below BUDGET_BYTES.
 
 CPU seconds, not wall seconds: a shared machine that is slow for a while because
 other machines on its host take turns with it, or because another process is

@@ -179,7 +179,7 @@ def prepare_notebook(path, alts=None):
             note = ("These sliders decode in a running notebook's kernel: open this notebook on Binder or Colab "
                     "(the links at the top) to move them.")
             cell.outputs = [nbformat.v4.new_output("display_data", data={
-                "text/html": f'<p class="vaecourse-live-note">{note}</p>', "text/plain": note})]
+                "text/html": f'<p class="vaecourse-kernel-note">{note}</p>', "text/plain": note})]
             continue
         if not names and any(WIDGET_VIEW in output.get("data", {}) for output in cell.get("outputs", [])):
             raise ValueError(f"{path.name}: a cell shows a widget but has no {EXPLORER_TAG}NAME tag; a static page "

@@ -68,12 +68,20 @@ with open(_path, "wb") as out:
     pickle.dump({"values": values, "errors": errors, "cpu": cpu_seconds() - start_cpu,
                  "wall": time.perf_counter() - start_wall}, out)
 """
+# Peak memory is the kernel's VmHWM, its own high-water mark. Not getrusage's ru_maxrss: Linux carries that
+# over an exec from the process that forked the kernel, so a kernel started by a large pytest reports the
+# pytest's size.
 _RUSAGE = """
 import json, resource
 own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+peak = own.ru_maxrss * 1024
+try:
+    with open("/proc/self/status") as status:
+        peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    pass
 with open(_path, "w") as out:
-    json.dump({"cpu": own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime,
-               "peak_bytes": own.ru_maxrss * 1024}, out)
+    json.dump({"cpu": own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime, "peak_bytes": peak}, out)
 """
 
 
