@@ -17,7 +17,8 @@ VALUES = {
     },
     "d467fa84": {"cvae_knn": "cvae_knn", "vae_knn": "vae_knn"},
     "36472a76": {"explained": "explained", "same_style": "same_style"},
-    "0b63993c": {"vae_elbo": "vae_elbo.elbo", "vae_iwae": "vae_iwae", "cvae_iwae": "cvae_iwae"},
+    "0b63993c": {"vae_elbo": "vae_elbo.elbo", "cvae_elbo_here": "cvae_elbo_here.elbo", "vae_iwae": "vae_iwae",
+                 "cvae_iwae": "cvae_iwae"},
 }
 
 
@@ -59,4 +60,4 @@ def test_style_is_a_smooth_function_of_z_shared_by_the_classes(values):
 @claim("1ac303b1", "Even after paying those 2.3 nats")
 def test_the_cvae_beats_the_vae_by_more_than_the_label_is_worth(values):
     assert values["cvae_iwae"] - math.log(10) > values["vae_iwae"] + 5, (values["cvae_iwae"], values["vae_iwae"])
-    assert values["cvae_elbo"] - values["vae_elbo"] > 4 * math.log(10)
+    assert values["cvae_elbo_here"] - values["vae_elbo"] > 4 * math.log(10)
