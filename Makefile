@@ -62,7 +62,7 @@ test-lowest: install
 	rm -rf $(LOWEST)
 	$(BIN)/python -m uv venv --quiet --python $(PYTHON) $(LOWEST)
 	$(BIN)/python -m uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e .
-	$(BIN)/python -m uv pip install --quiet --python $(LOWEST)/bin/python pytest psutil nbformat nbclient packaging
+	$(BIN)/python -m uv pip install --quiet --python $(LOWEST)/bin/python pytest psutil nbformat nbclient ipykernel packaging
 	$(BIN)/python -m uv pip list --python $(LOWEST)/bin/python | grep -iE "^(tensorflow|keras|tensorflow-probability|numpy|scipy|matplotlib|pillow|pandas|ipywidgets|anywidget|mlxtend) " | tee $(LOWEST)/versions.txt
 	$(LOWEST)/bin/python -m pytest -p no:nbval -o addopts= -q -m unit
 

@@ -107,6 +107,7 @@ def test_nothing_to_restart_says_nothing_about_restarting(capsys):
 
 
 TRAINING_CELL = """
+import vaecourse  # first, as in every notebook's set-up cell: before TensorFlow loads
 import numpy as np, keras
 from vaecourse.progress import Progress
 from vaecourse import progress as progress_module
@@ -147,3 +148,14 @@ def test_progress_outside_a_kernel_does_nothing(capsys):
         progress.advance(logs={"loss": 1.0})
     assert progress.handle is None and capsys.readouterr() == ("", "")
     assert progress.line().startswith("a script: step 3 of 3 (100%)")
+
+
+@pytest.mark.unit
+def test_tensorflow_start_up_notices_are_dropped_and_real_errors_kept():
+    from vaecourse.quiet import _is_notice
+
+    assert _is_notice("I0000 00:00:1796586635.060466   31600 cudart_stub.cc:32] Could not find cuda drivers")
+    assert _is_notice("E0000 00:00:1796586666.908999   31690 cuda_dnn.cc:8310] Unable to register cuDNN factory: "
+                      "Attempting to register factory for plugin cuDNN when one has already been registered")
+    assert not _is_notice("E0000 00:00:1796586666.908999   31690 bfc_allocator.cc:291] Allocator ran out of memory")
+    assert not _is_notice("Traceback (most recent call last):")

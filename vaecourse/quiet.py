@@ -30,7 +30,10 @@ import warnings
 
 # "WARNING: All log messages before absl::InitializeLog() ..." and "I0000 00:00:1795... 4496 file.cc:31] ...",
 # with the continuation lines that some notices have (indented, or "To enable the following instructions ...").
+# Older TensorFlow (2.18) also reports, at import, that its CUDA plugins were registered twice
+# ("E0000 ... Unable to register cuDNN factory: ..."): harmless, and dropped with the notices.
 NOTICE = re.compile(r"^(WARNING: All log messages before absl::InitializeLog\(\)|[IW]\d{4} \S+\s+\d+ [\w.]+:\d+\] "
+                    r"|E\d{4} \S+\s+\d+ [\w.]+:\d+\] Unable to register cu\w+ factory"
                     r"|To enable the following instructions)")
 
 
