@@ -74,10 +74,10 @@ def best_diagonal_gaussian(grid, log_posterior, cell, start_mean, start_std):
         raise ValueError("the starting Gaussian has less than 99.9% of its mass on the grid; start from one on it.")
 
     def objective(params):
-        mean, std = params[:dim], np.exp(params[dim:])
-        if _mass_on_grid(grid, mean, std, cell) < MIN_MASS:
+        log_q = log_diagonal_gaussian(grid, params[:dim], np.exp(params[dim:]))  # once per step, for both uses
+        if np.exp(log_q).sum() * cell < MIN_MASS:
             return np.inf  # off the grid the Riemann sum would call it perfect
-        return kl_on_grid(log_diagonal_gaussian(grid, mean, std), log_posterior, cell)
+        return kl_on_grid(log_q, log_posterior, cell)
 
     at_the_mode = np.concatenate([grid[np.argmax(log_posterior)], start[dim:]])
     searches = [minimize(objective, candidate, method="Nelder-Mead",
