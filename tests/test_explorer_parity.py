@@ -6,7 +6,8 @@ saved state is served from a plain file server and mounted by explorer.js
 exactly as the course site does; the test moves z (and picks digits) through
 the widget and compares the image the front end decoded with
 ``pixel_means(decoder, decoder(z))``, within 1e-5, and the painted canvas
-with the same image in 8-bit grey levels.
+with the same image in 8-bit grey levels. What a screen reader hears of the
+digit is the judge's reading of that image, as vaecourse.judge reads it.
 """
 
 import json
@@ -17,7 +18,7 @@ import numpy as np
 import pytest
 
 from tests.harness import static_server
-from vaecourse import models, pretrained, widgets
+from vaecourse import judge, models, pretrained, widgets
 from vaecourse.likelihoods import pixel_means
 
 pytestmark = pytest.mark.browser
@@ -115,3 +116,27 @@ def test_front_end_draws_the_decoders_image(browser, site, name):
             assert np.max(np.abs(np.asarray(grey) - ink)) <= 1, "the canvas does not show the decoded image"
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("name", ["pretrained_vae2d", "pretrained_cvae2d"])
+def test_front_end_reads_the_digit_as_the_judge_does(browser, site, name):
+    url, decoders = site
+    conditional = len(decoders[name].inputs) == 2
+    reader = judge.load()
+    page = browser.new_page()
+    heard = set()
+    try:
+        _mount(page, url, name)
+        rng = np.random.default_rng(2)
+        for _ in range(8):
+            z = rng.uniform(-2.5, 2.5, size=2).astype("float32")
+            decoded, _ = _show(page, z, int(rng.integers(10)) if conditional else None)
+            read = int(reader.read(np.asarray(decoded, "float32").reshape(1, 28, 28, 1))[0])
+            article = "an" if read == 8 else "a"
+            words = "looks like no digit" if read == judge.UNREADABLE else f"looks like {article} {read}"
+            spoken = page.evaluate("() => window.explorer.spoken()")
+            assert spoken.endswith(words), (spoken, words)
+            heard.add(words)
+    finally:
+        page.close()
+    assert len(heard) >= 3, heard  # eight points far apart should not all read alike

@@ -185,6 +185,8 @@ def test_every_explorer_works_from_the_keyboard_alone(browser, site):
     page = visit.page
     page.wait_for_function("() => document.querySelectorAll('.vaecourse-explorer').length === 4", timeout=30_000)
     vae, ae, cvae, walk = (page.locator(".vaecourse-explorer").nth(i) for i in range(4))
+    names = page.locator(".vaecourse-explorer").evaluate_all("all => all.map(e => e.getAttribute('aria-label'))")
+    assert len(set(names)) == 4, f"a screen reader cannot tell these explorers apart: {names}"
     digit = "(e) => e.querySelector('canvas.vaecourse-digit').toDataURL()"
 
     # The VAE's explorer: Tab reaches both sliders and the map, in order; keys move z.
@@ -194,39 +196,48 @@ def test_every_explorer_works_from_the_keyboard_alone(browser, site):
         page.keyboard.press("Tab")
         reached.append(_active(page))
     assert [name for _, name in reached] == ["latent coordinate z1", "latent coordinate z2",
-                                             "latent map: the arrow keys move z, Shift for larger steps, Home to "
-                                             "the origin"], reached
+                                             "latent map: the arrow keys move z, Shift or Page Up and Down for "
+                                             "larger steps, Home to the origin"], reached
     before = vae.evaluate(digit)
     page.keyboard.press("Shift+ArrowUp")  # on the map: z2 up by a quarter of the range
     page.wait_for_function("(e) => e.querySelector('[aria-live=polite]').textContent.startsWith('z = (+0.00, +0.75)')",
                            arg=vae.element_handle(), timeout=5_000)
     assert vae.evaluate(digit) != before, "the map's arrow key did not change the digit"
-    assert vae.get_by_role("img").get_attribute("aria-label") == "decoded digit, z = (+0.00, +0.75)"
+    label = vae.get_by_role("img").get_attribute("aria-label")
+    assert label.startswith("decoded digit, z = (+0.00, +0.75): looks like"), label
+    page.keyboard.press("PageDown")  # as on a slider, the Page keys take the larger steps
+    assert _announced(vae).startswith("z = (+0.00, +0.00)"), _announced(vae)
+    page.keyboard.press("PageUp")
+    assert _announced(vae).startswith("z = (+0.00, +0.75)"), _announced(vae)
     vae.get_by_role("slider", name="latent coordinate z1").focus()
     for _ in range(10):
         page.keyboard.press("ArrowRight")
-    assert _announced(vae) == "z = (+0.10, +0.75)"
+    assert _announced(vae).startswith("z = (+0.10, +0.75): looks like ")
     for _ in range(5):  # a key held down: the slider moves at every repeat, and is announced once, at the end
         page.keyboard.down("ArrowRight")
-    assert _announced(vae) == "z = (+0.10, +0.75)", "announced while the key was still down"
+    assert _announced(vae).startswith("z = (+0.10, +0.75)"), "announced while the key was still down"
     page.keyboard.up("ArrowRight")
-    assert _announced(vae) == "z = (+0.15, +0.75)"
+    assert _announced(vae).startswith("z = (+0.15, +0.75)")
 
     # The autoencoder's explorer: the same controls, its own range.
     ae.get_by_role("slider", name="latent coordinate z2").focus()
     page.keyboard.press("End")
-    assert _announced(ae).endswith(f"{ae.get_by_role('slider', name='latent coordinate z2').get_attribute('max')}.00)")
+    top = ae.get_by_role("slider", name="latent coordinate z2").get_attribute("max")
+    assert re.match(rf"z = \([+-]\d\.\d\d, \+{top}\.00\): looks like ", _announced(ae)), _announced(ae)
 
-    # The conditional explorer: the digit buttons are one labelled group, pressed by Enter or Space.
-    assert cvae.get_by_role("group", name="digit to draw").count() == 1
-    cvae.get_by_role("button", name="digit 8").focus()
-    page.keyboard.press("Enter")
-    assert cvae.get_by_role("button", name="digit 8").get_attribute("aria-pressed") == "true"
+    # The conditional explorer: the digits are one radio group, one tab stop; the arrow keys choose.
+    assert cvae.get_by_role("radiogroup", name="digit to draw").count() == 1
+    cvae.get_by_role("slider", name="latent coordinate z1").focus()
+    page.keyboard.press("Shift+Tab")
+    assert _active(page) == ["radio", "digit 3"], "Tab should reach the chosen digit"
+    page.keyboard.press("End")
+    assert _active(page) == ["radio", "digit 9"] and _announced(cvae).startswith("digit 9, z = ")
+    page.keyboard.press("ArrowLeft")
+    assert cvae.get_by_role("radio", name="digit 8").get_attribute("aria-checked") == "true"
     assert _announced(cvae).startswith("digit 8, z = ")
+    assert _announced(cvae).endswith("looks like an 8"), "the conditional VAE's 8 at the origin should read as one"
     page.keyboard.press("Tab")
-    assert _active(page)[1] == "digit 9"
-    page.keyboard.press("Space")
-    assert _announced(cvae).startswith("digit 9, z = ")
+    assert _active(page) == ["range", "latent coordinate z1"], "the ten digits should be one tab stop"
 
     # The interpolation: t by keys, and the two digits by number.
     walk.get_by_role("slider", name="position t between the two digits").focus()

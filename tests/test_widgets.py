@@ -14,7 +14,7 @@ import pytest
 import traitlets
 from PIL import Image
 
-from vaecourse import likelihoods, models, portable, widgets
+from vaecourse import judge, likelihoods, models, portable, widgets
 
 pytestmark = pytest.mark.unit
 
@@ -51,6 +51,17 @@ def test_the_decoder_travels_to_the_browser_once(vae_parts):
     np.testing.assert_allclose(portable.forward(explorer.spec, explorer.weights, z)[0, ..., 0],
                                _means(decoder, z[0]), atol=1e-5)
     assert (explorer.image_size, explorer.image_shape, explorer.map_size) == (140, [28, 28], 240)
+
+
+def test_the_judge_travels_with_the_decoder_so_the_front_end_can_say_what_it_draws(vae_parts):
+    _, decoder = vae_parts
+    explorer = widgets.LatentExplorer(decoder, decode_in="kernel", title="the test VAE")
+    reader = judge.load()
+    digits = reader.model.input.shape[1:]
+    images = np.random.default_rng(0).random((3, *digits), dtype="float32")
+    np.testing.assert_allclose(portable.forward(explorer.judge_spec, explorer.judge_weights, images),
+                               reader.model.predict(images, verbose=0), atol=1e-4)
+    assert explorer.judge_threshold == judge.THRESHOLD and explorer.title == "the test VAE"
 
 
 def test_z_is_a_trait_that_python_sets_and_the_sliders_bound(vae_parts):
@@ -144,7 +155,7 @@ def test_interpolation_with_a_plain_autoencoder_and_its_static_gallery():
     state, files = explorer.static_state(gallery_size=10)
     assert state["count"] == 10 and len(state["gallery_codes"]) == 10 and len(files["gallery_thumbs"]) == 10 * 784
     np.testing.assert_allclose(state["gallery_codes"][2], explorer.ends[1], atol=1e-6)
-    assert set(files) == {"weights", "thumbs", "gallery_thumbs"} and state["kind"] == "interpolation"
+    assert set(files) == {"weights", "thumbs", "gallery_thumbs", "judge_weights"} and state["kind"] == "interpolation"
 
 
 def test_bad_arguments_are_named(vae_parts):

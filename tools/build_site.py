@@ -21,6 +21,7 @@ ends up in build/site (``make site``); any static file server can serve it.
 """
 
 import argparse
+import hashlib
 import html
 import json
 import re
@@ -62,7 +63,8 @@ def _vae_map():
 
     models, mnist = _pretrained()
     vae = models["vae2d"]
-    return LatentExplorer(vae.decoder, encoder=vae.encoder, images=mnist.x_test, labels=mnist.y_test)
+    return LatentExplorer(vae.decoder, encoder=vae.encoder, images=mnist.x_test, labels=mnist.y_test,
+                          title="the 2-D VAE")
 
 
 def _ae_map():
@@ -73,7 +75,8 @@ def _ae_map():
     models, mnist = _pretrained()
     ae = models["ae2d"]
     extent = float(np.ceil(np.percentile(np.abs(ae.encoder.predict(mnist.x_test, verbose=0)), 99)))
-    return LatentExplorer(ae.decoder, encoder=ae.encoder, images=mnist.x_test, labels=mnist.y_test, extent=extent)
+    return LatentExplorer(ae.decoder, encoder=ae.encoder, images=mnist.x_test, labels=mnist.y_test, extent=extent,
+                          title="the plain autoencoder")
 
 
 def _cvae():
@@ -103,12 +106,17 @@ EXPLORERS = {
 
 
 def save_explorer(name, folder):
-    """Write explorer ``name``'s state (JSON) and its binary fields (weights, pictures) into ``folder``."""
+    """Write explorer ``name``'s state (JSON) and its binary fields (weights, pictures) into ``folder``.
+
+    A binary file is named by its content's hash, so the judge's weights, the same in every explorer,
+    are one file that the browser fetches (and caches) once.
+    """
     state, files = EXPLORERS[name][1]().static_state()
     state["files"] = {}
     for field, data in files.items():
-        (folder / f"{name}.{field}.bin").write_bytes(data)
-        state["files"][field] = f"{name}.{field}.bin"
+        file_name = f"{hashlib.sha256(data).hexdigest()[:16]}.bin"
+        (folder / file_name).write_bytes(data)
+        state["files"][field] = file_name
     (folder / f"{name}.json").write_text(json.dumps(state))
 
 

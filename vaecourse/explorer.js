@@ -133,6 +133,27 @@ const OPS = {
   identity: (node, [x]) => x,
 };
 
+// Every node of a spec in order, from its inputs ({name: {data, shape}}): the values of its output.
+function evaluate(spec, weights, values) {
+  for (const node of spec.nodes) {
+    values[node.name] = OPS[node.op](node, node.inputs.map((name) => values[name]), weights);
+  }
+  return values[spec.output].data;
+}
+
+// The judge of vaecourse/judge.py from its spec: read(means) -> the digit an image shows (0-9), or
+// -1 when no class's probability reaches the threshold (the judge's UNREADABLE).
+export function makeJudge(spec, weightsView, threshold) {
+  const weights = floats(weightsView);
+  const input = spec.inputs[0];
+  return (means) => {
+    const logits = evaluate(spec, weights, { [input.name]: { data: Float64Array.from(means), shape: input.shape } });
+    const top = Math.max(...logits);
+    const total = logits.reduce((sum, v) => sum + Math.exp(v - top), 0);
+    return 1 / total >= threshold ? logits.indexOf(top) : -1; // 1 / total: the top class's softmax
+  };
+}
+
 // A decoder from its spec and weights: decode(z, label) -> the pixel means, row by row (H * W * C).
 export function makeDecoder(spec, weightsView) {
   const weights = floats(weightsView);
@@ -145,10 +166,7 @@ export function makeDecoder(spec, weightsView) {
       oneHot[label] = 1;
       values[spec.inputs[1].name] = { data: oneHot, shape: [numClasses] };
     }
-    for (const node of spec.nodes) {
-      values[node.name] = OPS[node.op](node, node.inputs.map((name) => values[name]), weights);
-    }
-    const out = values[spec.output].data;
+    const out = evaluate(spec, weights, values);
     const means = new Float64Array(out.length);
     const sigmoid = spec.means === "sigmoid";
     for (let i = 0; i < out.length; i++) means[i] = sigmoid ? 1 / (1 + Math.exp(-out[i])) : out[i];
@@ -260,10 +278,11 @@ function makeCore(model, el) {
     currentZ: () => core.state.z, // a view replaces these two
     describe: () => `z = (${core.state.z.map(sign).join(", ")})`,
     afterFrame: [], // what a view redraws with every frame (the map's marker)
-    probe: { frames: [], count: 0, lastImage: null, sent: 0 },
+    probe: { frames: [], count: 0, lastImage: null, sent: 0, verdict: null }, // verdict: the judge's last reading
   };
   core.root = element("div", { className: "vaecourse-explorer", role: "group",
-                               "aria-label": `latent explorer (${model.get("kind")})` });
+                               "aria-label": model.get("title") ? `latent explorer: ${model.get("title")}`
+                                 : `latent explorer (${model.get("kind")})` });
   core.digitCanvas = canvas(width, height, model.get("image_size"), "vaecourse-digit");
   core.digitCanvas.setAttribute("role", "img");
   core.readout = element("div", { className: "vaecourse-readout", "aria-hidden": "true" }); // every frame
@@ -305,6 +324,7 @@ function makeCore(model, el) {
   // Kernel decoding: send the newest point once the previous frame has come back.
   let inFlight = false;
   let dirty = false;
+  let announceOnFrame = false; // a move ended while the kernel was still drawing its frame
   let inFlightSince = 0;
   function askKernel() {
     if (inFlight && performance.now() - inFlightSince < 2000) { dirty = true; return; }
@@ -319,6 +339,7 @@ function makeCore(model, el) {
     finish(Float64Array.from(frame, (v) => v / 255));
     inFlight = false;
     if (dirty) askKernel();
+    else if (announceOnFrame) { announceOnFrame = false; core.announce(); }
   });
 
   // The kernel hears of the latent point when a move ends (at every frame, if it decodes them).
@@ -333,15 +354,29 @@ function makeCore(model, el) {
     if (core.decoder) core.commit();
     core.announce();
   };
+  // What the digit at the current point looks like, in words: the judge's reading, for those who
+  // cannot see the canvas. Decoded afresh in the browser; the kernel's newest frame otherwise.
+  const judgeSpec = model.get("judge_spec");
+  const judge = judgeSpec ? makeJudge(judgeSpec, model.get("judge_weights"), model.get("judge_threshold")) : null;
+  core.verdict = () => {
+    const means = core.decoder ? core.decoder.decode(core.currentZ(), core.state.digit) : core.probe.lastImage;
+    if (!judge || !means) return "";
+    core.probe.verdict = judge(means);
+    const digit = core.probe.verdict;
+    return digit < 0 ? "looks like no digit" : `looks like ${digit === 8 ? "an" : "a"} ${digit}`;
+  };
+  core.spoken = () => [core.describe(), core.verdict()].filter(Boolean).join(": ");
+  core.probe.spoken = () => core.spoken(); // what a screen reader would hear now
   core.announce = () => {
-    const text = core.describe();
+    if (!core.decoder && (inFlight || dirty)) { announceOnFrame = true; return; } // its frame is on the way
+    const text = core.spoken();
     core.announcer.textContent = text;
     core.digitCanvas.setAttribute("aria-label", `decoded digit, ${text}`);
   };
   core.start = () => { // the first frame: ours, or the one the kernel drew when the widget was made
-    core.digitCanvas.setAttribute("aria-label", `decoded digit, ${core.describe()}`);
     if (core.decoder) core.draw();
     else if (bytesOf(model.get("frame"))) finish(Float64Array.from(bytesOf(model.get("frame")), (v) => v / 255));
+    core.digitCanvas.setAttribute("aria-label", `decoded digit, ${core.spoken()}`);
   };
   return core;
 }
@@ -355,7 +390,8 @@ function addMap(core, moveTo) {
   map.setAttribute("tabindex", "0");
   map.setAttribute("role", "application");
   map.setAttribute("aria-roledescription", "latent map");
-  map.setAttribute("aria-label", "latent map: the arrow keys move z, Shift for larger steps, Home to the origin");
+  map.setAttribute("aria-label", "latent map: the arrow keys move z, Shift or Page Up and Down for larger steps, "
+                   + "Home to the origin");
   core.root.append(map);
   const manifolds = {};
   let picture = null;
@@ -372,7 +408,8 @@ function addMap(core, moveTo) {
   });
   map.addEventListener("pointermove", (e) => { if (map.hasPointerCapture(e.pointerId)) moveTo(toZ(e), e); });
   map.addEventListener("pointerup", (e) => { map.releasePointerCapture(e.pointerId); core.moveEnded(); });
-  const KEYS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+  const KEYS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1],
+                 PageUp: [0, 5], PageDown: [0, -5] }; // as on a slider: Page keys take larger steps
   map.addEventListener("keydown", (e) => {
     if (e.key === "Home") moveTo([0, 0], e);
     else if (KEYS[e.key]) {
@@ -462,29 +499,46 @@ function latentView(core) {
 function conditionalView(core) {
   const { model, state } = core;
   core.describe = () => `digit ${state.digit}, z = (${state.z.map(sign).join(", ")})`;
+  // The digits are one radio group: one tab stop (the chosen digit), the arrow keys, Home and End choose.
   const buttons = [];
-  const row = element("div", { className: "vaecourse-digits", role: "group", "aria-label": "digit to draw" },
+  const row = element("div", { className: "vaecourse-digits", role: "radiogroup", "aria-label": "digit to draw" },
                       [element("span", { text: "digit ", "aria-hidden": "true" })]);
   core.controls.append(row);
   const map = latentView(core);
   const select = (d, event) => {
     state.digit = d;
-    buttons.forEach((b, i) => b.setAttribute("aria-pressed", String(i === d)));
+    buttons.forEach((b, i) => {
+      b.setAttribute("aria-checked", String(i === d));
+      b.tabIndex = i === d ? 0 : -1;
+    });
     if (map) map.showDigit(d);
     if (core.decoder) core.draw(event); // else the kernel sends the new frame and map itself
   };
+  const choose = (d, event) => {
+    model.set("digit", d);
+    model.save_changes(); // a choice, not a drag: the kernel may hear of it at once
+    select(d, event);
+    core.announce();
+  };
   for (let d = 0; d < model.get("num_classes"); d++) {
-    const button = element("button", { type: "button", text: String(d), "aria-label": `digit ${d}`,
-                                       "aria-pressed": "false" });
-    button.addEventListener("click", (e) => {
-      model.set("digit", d);
-      model.save_changes(); // a choice, not a drag: the kernel may hear of it at once
-      select(d, e);
-      core.announce();
-    });
+    const button = element("button", { type: "button", role: "radio", text: String(d), "aria-label": `digit ${d}`,
+                                       "aria-checked": "false" });
+    button.addEventListener("click", (e) => choose(d, e));
     buttons.push(button);
     row.append(button);
   }
+  const last = buttons.length - 1;
+  const DIGIT_KEYS = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 };
+  row.addEventListener("keydown", (e) => {
+    let d;
+    if (e.key in DIGIT_KEYS) d = (state.digit + DIGIT_KEYS[e.key] + buttons.length) % buttons.length;
+    else if (e.key === "Home") d = 0;
+    else if (e.key === "End") d = last;
+    else return;
+    e.preventDefault();
+    choose(d, e);
+    buttons[d].focus();
+  });
   model.on("change:digit", () => { select(model.get("digit")); core.announce(); });
   select(state.digit);
 }

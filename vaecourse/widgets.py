@@ -19,8 +19,13 @@ setting it, or calling :meth:`move_to`, redraws the digit. A decoder with a
 layer the browser cannot run is decoded in the kernel instead, frame by
 frame, and the widget says so; ``decode_in="kernel"`` asks for that on
 purpose (the benchmark compares the two).
+
+For MNIST-sized digits the judge (:mod:`vaecourse.judge`) travels too: when a
+move ends, a screen reader hears where z is and what the digit looks like
+("looks like a 7", or "looks like no digit").
 """
 
+import functools
 import io
 from pathlib import Path
 
@@ -30,13 +35,19 @@ import tensorflow as tf
 import traitlets
 from PIL import Image
 
-from . import checks
+from . import checks, judge
 from .data import check_images, check_labels
 from .likelihoods import pixel_means
 from .plots import codes_picture, tile
-from .portable import NotPortable, export_decoder
+from .portable import NotPortable, export_decoder, export_model
 
 DECODE_IN = ("auto", "browser", "kernel")
+
+
+@functools.cache
+def _portable_judge():
+    """The shipped judge's (spec, weights), exported once per kernel: every explorer carries the same."""
+    return export_model(judge.load().model)
 
 
 class _Renderer:
@@ -96,6 +107,10 @@ class _Explorer(anywidget.AnyWidget):
     extent = traitlets.Float(3.0).tag(sync=True)
     map_size = traitlets.Int(0).tag(sync=True)
     map_png = traitlets.Bytes().tag(sync=True)  # a picture from the kernel; empty: the browser draws it
+    title = traitlets.Unicode("").tag(sync=True)  # what a screen reader calls the explorer ("": by its kind)
+    judge_spec = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)  # None: 28 x 28 digits only
+    judge_weights = traitlets.Bytes().tag(sync=True)
+    judge_threshold = traitlets.Float(judge.THRESHOLD).tag(sync=True)
 
     def __init__(self, renderer, *, kind, decode_in, image_size, **traits):
         checks.one_of(decode_in, DECODE_IN, "decode_in")
@@ -109,8 +124,10 @@ class _Explorer(anywidget.AnyWidget):
                 if decode_in == "browser":
                     raise
                 note = f"Decoding in the kernel, so each move waits for it: {reason}"
+        judge_spec, judge_weights = _portable_judge() if (renderer.height, renderer.width) == (28, 28) else (None, b"")
         super().__init__(kind=kind, spec=spec, weights=weights, note=note, image_size=image_size,
-                         image_shape=[renderer.height, renderer.width], latent_dim=renderer.latent_dim, **traits)
+                         image_shape=[renderer.height, renderer.width], latent_dim=renderer.latent_dim,
+                         judge_spec=judge_spec, judge_weights=judge_weights, **traits)
 
     @property
     def decodes_in(self):
@@ -237,17 +254,18 @@ class LatentExplorer(_SliderExplorer):
     given, else the decoded manifold. Sliders span +-``extent``.
     decode_in: "auto" (the browser if it can run the decoder, else the
     kernel), "browser" (or a :class:`~vaecourse.portable.NotPortable` error),
-    or "kernel".
+    or "kernel". title: what a screen reader calls this explorer (two on one
+    page need different ones), e.g. "the 2-D VAE".
     """
 
     def __init__(self, decoder, *, encoder=None, images=None, labels=None, extent=3.0, image_size=168,
-                 map_size=240, decode_in="auto"):
+                 map_size=240, decode_in="auto", title=""):
         renderer = _Renderer(decoder, conditional=False)
         if encoder is not None and renderer.latent_dim != 2:
             raise ValueError("a map of encoded digits needs a 2-D latent space; "
                              f"this decoder's is {renderer.latent_dim}-D.")
         super().__init__(renderer, kind="latent", extent=extent, map_size=map_size, image_size=image_size,
-                         decode_in=decode_in)
+                         decode_in=decode_in, title=title)
         if self.map_size and encoder is not None:
             self.map_png = png_bytes(_codes_map(encoder, images, labels, self.extent, self.map_size))
         elif self.map_size and self.decodes_in == "kernel":
@@ -268,11 +286,12 @@ class ConditionalExplorer(_SliderExplorer):
     digit = traitlets.Int(0).tag(sync=True)
     num_classes = traitlets.Int().tag(sync=True)
 
-    def __init__(self, cvae_decoder, *, digit=0, extent=3.0, image_size=168, map_size=240, decode_in="auto"):
+    def __init__(self, cvae_decoder, *, digit=0, extent=3.0, image_size=168, map_size=240, decode_in="auto",
+                 title=""):
         renderer = _Renderer(cvae_decoder, conditional=True)
         checks.integer_in(digit, 0, renderer.num_classes - 1, name="digit")
         super().__init__(renderer, kind="conditional", extent=extent, map_size=map_size, image_size=image_size,
-                         decode_in=decode_in, digit=digit, num_classes=renderer.num_classes)
+                         decode_in=decode_in, digit=digit, num_classes=renderer.num_classes, title=title)
         self.observe(self._send_frame, names=["z", "digit"])
         self.observe(self._send_map, names="digit")
         self._send_map()
@@ -306,7 +325,7 @@ class InterpolationExplorer(_Explorer):
     ends = traitlets.List().tag(sync=True)  # the two latent codes
     thumbs = traitlets.Bytes().tag(sync=True)  # the two chosen digits, for the picture
 
-    def __init__(self, encoder, decoder, images, *, first=0, second=1, image_size=168, decode_in="auto"):
+    def __init__(self, encoder, decoder, images, *, first=0, second=1, image_size=168, decode_in="auto", title=""):
         renderer = _Renderer(decoder, conditional=False)
         checks.keras_model(encoder, "encoder")
         check_images(images, "images")
@@ -317,7 +336,8 @@ class InterpolationExplorer(_Explorer):
             checks.integer_in(index, 0, len(images) - 1, name=name)
         self.encoder, self.images = encoder, images
         super().__init__(renderer, kind="interpolation", decode_in=decode_in, image_size=image_size,
-                         count=len(images), first=first, second=second, ends=self._codes([first, second]))
+                         count=len(images), first=first, second=second, ends=self._codes([first, second]),
+                         title=title)
         self._choose()
         self.observe(self._choose, names=["first", "second"])
         self.observe(self._send_frame, names="t")
