@@ -7,6 +7,8 @@ from tests.claims import claim
 
 VALUES = {
     "e65a3641": {"held_out_elbo": "{d: result.elbo for d, result in held_out.items()}",
+                 "held_out_reconstruction": "{d: result.reconstruction for d, result in held_out.items()}",
+                 "held_out_kl": "{d: result.kl for d, result in held_out.items()}",
                  "dims": "(LATENT_DIM, HIGH_DIM)"},
     "0011746e": {"iwae": "list(iwae.values())", "elbo_is_digits": "elbo_is_digits"},
     "81722ee3": {"per_digit_elbo": "per_digit_elbo", "per_digit_iwae": "per_digit_iwae",
@@ -41,6 +43,14 @@ def test_the_iwae_estimates_climb_with_k_by_less_and_less(values):
 def test_the_20d_model_has_the_better_held_out_elbo(values):
     low, high = values["dims"]
     assert values["held_out_elbo"][high] > values["held_out_elbo"][low]
+
+
+@claim("e46138c6", "With 20 latent\ndimensions the model reconstructs much better, at a higher price in KL")
+def test_the_20d_model_reconstructs_better_and_pays_more_kl(values):
+    low, high = values["dims"]
+    reconstruction, kl = values["held_out_reconstruction"], values["held_out_kl"]
+    assert reconstruction[high] > reconstruction[low] + 20, reconstruction
+    assert kl[high] > kl[low], kl
 
 
 @claim("c0b3085a", "For most digits the IWAE\nestimate with $K = 1{,}000$ lands within a fraction of a nat of it")
@@ -95,3 +105,10 @@ def test_in_2d_the_naive_estimator_is_noisier_and_its_draws_count_less(values):
 def test_in_20d_the_naive_estimator_falls_far_short(values):
     assert np.all(values["naive_shortfall"] > 5)
     assert max(values["ess_prior_20"]) <= 3
+
+
+@claim("864ec486", "more than twice the 2-D model's, puts that in the millions")
+def test_e_to_the_20d_kl_is_millions_of_decodes(values):
+    low, high = values["dims"]
+    kl = values["held_out_kl"]
+    assert kl[high] > 2 * kl[low] and np.exp(kl[high]) > 1e6, kl
