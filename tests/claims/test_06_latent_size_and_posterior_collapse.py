@@ -49,7 +49,7 @@ def test_the_2d_models_prior_draws_are_read_least_often(values):
 def test_most_kl_shares_fall_into_two_groups_far_apart(values):
     shares, threshold = np.asarray(values["sizes"][20]["kl_dims"]), values["threshold"]
     in_between = (shares >= threshold) & (shares < 0.5)
-    assert in_between.sum() <= 2, np.sort(shares)
+    assert in_between.sum() <= 3, np.sort(shares)  # "up to three may sit in between"
     assert np.median(shares[shares >= 0.5]) > 1 and shares[shares < threshold].max() < 0.1, np.sort(shares)
 
 
