@@ -65,7 +65,7 @@ def test_burdas_count_exceeds_the_kl_count(values):
     assert values["burda_count"] > used_by_kl, (values["burda_count"], used_by_kl)
 
 
-@claim("07173c77", "moving a collapsed one changes nothing you can\nsee")
+@claim("07173c77", "moving the one with the least changes nothing you\ncan see")
 def test_the_decoder_ignores_a_collapsed_dimension(values):
     names = values["names"]
     assert values["change"][names[1]] < 0.1 * values["change"][names[0]], values["change"]
