@@ -74,9 +74,9 @@ def test_the_generalization_gap_grows(values):
     assert gaps[-1] > gaps[len(gaps) // 2], gaps
 
 
-@claim("c0341143", "the judge reads only about half of the reconstructions as\nthat digit, and cannot read")
+@claim("c0341143", "the judge reads only about half to three fifths of the\nreconstructions as that digit")
 def test_about_half_the_reconstructions_read_as_their_digit(values):
-    assert 0.3 < values["read_back_right"] < 0.7, values["read_back_right"]
+    assert 0.4 < values["read_back_right"] < 0.68, values["read_back_right"]
     assert values["read_back_unreadable"] > 0.1, values["read_back_unreadable"]
 
 
