@@ -6,7 +6,11 @@ from tests.claims import claim
 
 VALUES = {
     "df24c669": {"strengths": "list(STRENGTHS)", "bold_effect": "bold_effect", "random_effect": "random_effect"},
-    "c7d07d2c": {"slant_effect": "slant_effect", "cosine": "cosine"},
+    "7f38131f": {"bold_classes": "np.bincount(mnist.y_train[bold], minlength=10)",
+                 "thin_classes": "np.bincount(mnist.y_train[thin], minlength=10)"},
+    "c7d07d2c": {"slant_effect": "slant_effect", "cosine": "cosine",
+                 "right_classes": "np.bincount(mnist.y_train[slants >= right], minlength=10)",
+                 "left_classes": "np.bincount(mnist.y_train[slants <= left], minlength=10)"},
     "4c0e5fc9": {"conditioned": "conditioned"},
 }
 
@@ -55,3 +59,20 @@ def test_the_bold_vector_brings_the_width_along_but_not_the_slant(values):
 def test_the_slant_vector_costs_the_class_at_large_strengths(values):
     strengths, own_class = np.array(values["strengths"]), values["slant_effect"][:, 1]
     assert np.all(own_class[np.abs(strengths) == 1] < own_class[strengths == 0][0] - 0.05), own_class
+
+
+def _class_mix_difference(first, second):
+    """Total variation distance between two groups' class proportions (0: the same mix, 1: no class shared)."""
+    return 0.5 * np.abs(first / first.sum() - second / second.sum()).sum()
+
+
+@claim("1359c8de", "both groups hold digits of\nevery class")
+def test_the_bold_and_thin_groups_hold_every_class(values):
+    assert np.all(values["bold_classes"] > 0) and np.all(values["thin_classes"] > 0)
+
+
+@claim("451f531c", "the two groups differ far more\nin their classes than the bold and the thin ones did")
+def test_the_slant_groups_differ_more_in_class_than_the_ink_groups(values):
+    ink = _class_mix_difference(values["bold_classes"], values["thin_classes"])
+    slant = _class_mix_difference(values["right_classes"], values["left_classes"])
+    assert slant > 2 * ink, (slant, ink)
