@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from tests.harness import static_server
-from vaecourse import judge, models, pretrained, widgets
+from vaecourse import judge, models, plots, pretrained, widgets
 from vaecourse.likelihoods import pixel_means
 
 pytestmark = pytest.mark.browser
@@ -140,3 +140,20 @@ def test_front_end_reads_the_digit_as_the_judge_does(browser, site, name):
     finally:
         page.close()
     assert len(heard) >= 3, heard  # eight points far apart should not all read alike
+
+
+def test_a_click_on_a_tile_of_the_map_moves_z_to_that_tiles_point(browser, site):
+    url, _ = site
+    grid = plots.gaussian_grid(12)  # the lessons' manifold figure, which the map draws
+    page = browser.new_page()
+    try:
+        _mount(page, url, "pretrained_cvae2d")
+        box = page.locator("canvas.vaecourse-map").bounding_box()
+        for row, col in ((0, 0), (4, 9), (11, 3)):
+            count = page.evaluate("() => window.explorer.count")
+            page.mouse.click(box["x"] + (col + 0.5) / 12 * box["width"], box["y"] + (row + 0.5) / 12 * box["height"])
+            page.wait_for_function("(count) => window.explorer.count > count", arg=count)
+            z = page.evaluate("() => window.explorer.frames.at(-1).z")
+            np.testing.assert_allclose(z, grid[row * 12 + col], atol=0.03)
+    finally:
+        page.close()

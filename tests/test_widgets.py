@@ -14,7 +14,7 @@ import pytest
 import traitlets
 from PIL import Image
 
-from vaecourse import judge, likelihoods, models, portable, widgets
+from vaecourse import judge, likelihoods, models, plots, portable, pretrained, widgets
 
 pytestmark = pytest.mark.unit
 
@@ -86,7 +86,7 @@ def test_a_decoder_the_browser_cannot_run_is_decoded_in_the_kernel_and_says_so()
     explorer.move_to([2.0, 0.5])
     assert explorer.frame != first
     np.testing.assert_allclose(_frame(explorer), np.clip(_means(decoder, [2.0, 0.5]), 0, 1), atol=0.5 / 255 + 1e-6)
-    assert Image.open(io.BytesIO(explorer.map_png)).size == (8 * 28, 8 * 28)  # the manifold, from the kernel
+    assert Image.open(io.BytesIO(explorer.map_png)).size == (12 * 28, 12 * 28)  # the manifold, from the kernel
     with pytest.raises(portable.NotPortable, match="a page without one cannot show it"):
         explorer.static_state()
     with pytest.raises(portable.NotPortable, match="LayerNormalization"):
@@ -127,6 +127,24 @@ def test_conditional_explorer_switches_the_digit_and_its_map():
         widgets.ConditionalExplorer(decoder, digit=12)
     browser_side = widgets.ConditionalExplorer(decoder, digit=1)
     assert browser_side.decodes_in == "browser" and browser_side.map_png == b""  # the browser draws each map
+
+
+def test_the_decoded_map_is_the_lessons_quantile_grid_and_its_marker_sits_on_it():
+    decoder = pretrained.load("cvae2d").decoder  # trained: its digits change from tile to tile
+    explorer = widgets.ConditionalExplorer(decoder, digit=5, decode_in="kernel")
+    grid = plots.gaussian_grid(12)
+    sheet = np.asarray(Image.open(io.BytesIO(explorer.map_png)).convert("L")) / 255
+    tile_at = 4 * 12 + 9  # row 4 from the top, column 9
+    drawn = 1 - sheet[4 * 28:5 * 28, 9 * 28:10 * 28]
+    np.testing.assert_allclose(drawn, _means(decoder, grid[tile_at], label=5), atol=1 / 255 + 1e-6)
+    assert np.abs(drawn - _means(decoder, grid[tile_at + 1], label=5)).max() > 0.1  # the next tile differs
+    across, down = explorer.map_position(grid[tile_at])
+    np.testing.assert_allclose([across, down], [(9 + 0.5) / 12, (4 + 0.5) / 12], atol=1e-9)  # the tile's centre
+    np.testing.assert_allclose(explorer.map_position([0.0, 0.0]), (0.5, 0.5), atol=1e-12)
+    assert explorer.map_position([3.0, -3.0]) == (1.0, 1.0)  # beyond the plane: at its edge
+    encoded = widgets.LatentExplorer(models.build_decoder(2, hidden_units=(8,)), encoder=models.build_encoder(2),
+                                     images=np.zeros((3, 28, 28, 1), "float32"), labels=[0, 1, 2], extent=4.0)
+    assert encoded.map_quantiles == [] and encoded.map_position([2.0, -2.0]) == (0.75, 0.75)  # codes: linear
 
 
 def test_interpolation_walks_from_one_code_to_the_other(vae_parts, mnist):

@@ -383,9 +383,47 @@ function makeCore(model, el) {
 
 // --- the map: encoded digits (a picture from the kernel) or the decoded manifold ------------------
 
+// Phi, the standard normal CDF, through erf (Abramowitz and Stegun 7.1.26: error below 1.5e-7).
+function normalCdf(z) {
+  const x = Math.abs(z) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * x);
+  const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
+  const erf = 1 - poly * Math.exp(-x * x);
+  return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+// Phi^-1 by bisection on normalCdf: a map click needs one, and 60 halvings of [-10, 10] are plenty.
+function normalQuantile(p) {
+  let [low, high] = [-10, 10];
+  for (let i = 0; i < 60; i++) {
+    const middle = (low + high) / 2;
+    if (normalCdf(middle) < p) low = middle; else high = middle;
+  }
+  return (low + high) / 2;
+}
+
+// The map's axes. A map of encoded codes is linear over [-extent, extent]; the decoded plane is the lessons'
+// manifold figure (vaecourse.plots.gaussian_grid): tiles at evenly spaced quantiles of N(0, 1), which the
+// kernel sends as map_quantiles, so each tile holds the same prior mass and the axes are quantiles.
+function mapAxes(model, extent) {
+  const grid = model.get("map_quantiles") || [];
+  if (!grid.length) {
+    return { toFraction: (v) => (v / extent + 1) / 2, fromFraction: (f) => (2 * f - 1) * extent, centres: null };
+  }
+  const step = grid[1] - grid[0];
+  const first = grid[0] - step / 2; // the outer edge of the first tile
+  const span = grid.length * step;
+  return {
+    toFraction: (v) => Math.min(1, Math.max(0, (normalCdf(v) - first) / span)), // off the plane: at its edge
+    fromFraction: (f) => normalQuantile(first + f * span),
+    centres: grid.map(normalQuantile),
+  };
+}
+
 function addMap(core, moveTo) {
   const { model, extent, state, height, width } = core;
   const size = model.get("map_size");
+  const axes = mapAxes(model, extent);
   const map = canvas(size, size, size, "vaecourse-map");
   map.setAttribute("tabindex", "0");
   map.setAttribute("role", "application");
@@ -400,7 +438,7 @@ function addMap(core, moveTo) {
     const box = map.getBoundingClientRect();
     const x = Math.min(Math.max((e.clientX - box.left) / box.width, 0), 1);
     const y = Math.min(Math.max((e.clientY - box.top) / box.height, 0), 1);
-    return [(2 * x - 1) * extent, (1 - 2 * y) * extent];
+    return [axes.fromFraction(x), axes.fromFraction(1 - y)];
   };
   map.addEventListener("pointerdown", (e) => {
     map.setPointerCapture(e.pointerId);
@@ -421,13 +459,14 @@ function addMap(core, moveTo) {
   map.addEventListener("keyup", (e) => { if (e.key === "Home" || KEYS[e.key]) core.moveEnded(); });
 
   function manifold(label) {
-    // Digits decoded on an even grid over [-extent, extent]^2, z_2 growing upwards; one per class.
+    // Digits decoded at the grid's quantiles, z_2 growing upwards; one sheet per class.
     if (manifolds[label]) return manifolds[label];
-    const n = Math.max(2, Math.floor(size / width));
+    const centres = axes.centres;
+    const n = centres.length;
     const sheet = element("canvas", { width: n * width, height: n * height });
     const tile = element("canvas", { width, height });
     for (let row = 0; row < n; row++) for (let col = 0; col < n; col++) {
-      const z = [-extent + (2 * extent * col) / (n - 1), extent - (2 * extent * row) / (n - 1)];
+      const z = [centres[col], centres[n - 1 - row]];
       paint(tile, core.decoder.decode(z, label), height, width);
       sheet.getContext("2d").drawImage(tile, col * width, row * height);
     }
@@ -440,8 +479,8 @@ function addMap(core, moveTo) {
     context.fillStyle = "#fff";
     context.fillRect(0, 0, size, size);
     if (picture) context.drawImage(picture, 0, 0, size, size);
-    const x = ((state.z[0] / extent + 1) / 2) * size;
-    const y = ((1 - state.z[1] / extent) / 2) * size;
+    const x = axes.toFraction(state.z[0]) * size;
+    const y = (1 - axes.toFraction(state.z[1])) * size;
     context.strokeStyle = "#d62728";
     context.lineWidth = 2;
     context.beginPath();

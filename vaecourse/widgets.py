@@ -28,6 +28,7 @@ move ends, a screen reader hears where z is and what the digit looks like
 import functools
 import io
 from pathlib import Path
+from statistics import NormalDist
 
 import anywidget
 import numpy as np
@@ -38,10 +39,16 @@ from PIL import Image
 from . import checks, judge
 from .data import check_images, check_labels
 from .likelihoods import pixel_means
-from .plots import codes_picture, tile
+from .plots import codes_picture, gaussian_grid, tile
 from .portable import NotPortable, export_decoder, export_model
 
 DECODE_IN = ("auto", "browser", "kernel")
+# The decoded plane on a map is the lessons' manifold figure (plots.gaussian_grid): MAP_TILES digits a side, at
+# evenly spaced quantiles of N(0, 1) from QUANTILES[0] to QUANTILES[1], so each tile holds the same prior mass.
+# The map's axes are those quantiles, linear in pixels; explorer.js reads the grid from the map_quantiles trait.
+MAP_TILES = 12
+QUANTILES = (0.05, 0.95)
+MAP_GRID = np.linspace(*QUANTILES, MAP_TILES).tolist()
 
 
 @functools.cache
@@ -106,6 +113,7 @@ class _Explorer(anywidget.AnyWidget):
     latent_dim = traitlets.Int().tag(sync=True)
     extent = traitlets.Float(3.0).tag(sync=True)
     map_size = traitlets.Int(0).tag(sync=True)
+    map_quantiles = traitlets.List(traitlets.Float()).tag(sync=True)  # the decoded plane's grid ([]: a map of codes)
     map_png = traitlets.Bytes().tag(sync=True)  # a picture from the kernel; empty: the browser draws it
     title = traitlets.Unicode("").tag(sync=True)  # what a screen reader calls the explorer ("": by its kind)
     judge_spec = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)  # None: 28 x 28 digits only
@@ -219,11 +227,9 @@ class _SliderExplorer(_Explorer):
         return self.z
 
     def _manifold(self, label):
-        """The decoded plane as an RGB picture, on the grid explorer.js draws (over +-extent)."""
-        n = max(2, self.map_size // self.renderer.width)
-        values = np.linspace(-self.extent, self.extent, n, dtype="float32")
-        z1, z2 = np.meshgrid(values, values[::-1])
-        sheet = tile(self.renderer.images(np.stack([z1.ravel(), z2.ravel()], axis=1), label), n, n)
+        """The decoded plane as an RGB picture: the lessons' quantile grid, as explorer.js draws it."""
+        sheet = tile(self.renderer.images(gaussian_grid(MAP_TILES, low=QUANTILES[0], high=QUANTILES[1]), label),
+                     MAP_TILES, MAP_TILES)
         grey = (255 - np.round(sheet * 255)).astype("uint8")
         return np.repeat(grey[..., None], 3, axis=2)
 
@@ -241,7 +247,21 @@ class _SliderExplorer(_Explorer):
         else:
             plane = self._manifold(getattr(self, "digit", None))
         plane = np.asarray(Image.fromarray(plane).resize((self.map_size, self.map_size)))
-        return _side_by_side(digit, _with_marker(plane, self.z, self.extent))
+        return _side_by_side(digit, _with_marker(plane, self.map_position(self.z)))
+
+    def map_position(self, z):
+        """Where ``z`` falls on the map: (from the left, from the top), as fractions of its side.
+
+        A decoded plane spans the quantiles of its grid's outer tiles (about +-2.4 for 12 tiles); the sliders
+        reach +-extent, and a point beyond the plane is marked at its edge.
+        """
+        if self.map_quantiles:
+            step = self.map_quantiles[1] - self.map_quantiles[0]
+            first = self.map_quantiles[0] - step / 2  # the outer edge of the first tile
+            across, up = ((NormalDist().cdf(float(v)) - first) / (len(self.map_quantiles) * step) for v in z)
+        else:
+            across, up = ((float(v) / self.extent + 1) / 2 for v in z)
+        return float(np.clip(across, 0, 1)), float(np.clip(1 - up, 0, 1))  # a point off the map: at its edge
 
 
 class LatentExplorer(_SliderExplorer):
@@ -268,8 +288,10 @@ class LatentExplorer(_SliderExplorer):
                          decode_in=decode_in, title=title)
         if self.map_size and encoder is not None:
             self.map_png = png_bytes(_codes_map(encoder, images, labels, self.extent, self.map_size))
-        elif self.map_size and self.decodes_in == "kernel":
-            self.map_png = self._manifold_png(None)
+        elif self.map_size:
+            self.map_quantiles = MAP_GRID
+            if self.decodes_in == "kernel":
+                self.map_png = self._manifold_png(None)
         self.observe(self._send_frame, names="z")
         self._send_frame()
 
@@ -291,7 +313,8 @@ class ConditionalExplorer(_SliderExplorer):
         renderer = _Renderer(cvae_decoder, conditional=True)
         checks.integer_in(digit, 0, renderer.num_classes - 1, name="digit")
         super().__init__(renderer, kind="conditional", extent=extent, map_size=map_size, image_size=image_size,
-                         decode_in=decode_in, digit=digit, num_classes=renderer.num_classes, title=title)
+                         decode_in=decode_in, digit=digit, num_classes=renderer.num_classes, title=title,
+                         map_quantiles=MAP_GRID)
         self.observe(self._send_frame, names=["z", "digit"])
         self.observe(self._send_map, names="digit")
         self._send_map()
@@ -399,13 +422,12 @@ def _side_by_side(*pictures, gap=12):
     return canvas
 
 
-def _with_marker(plane, z, extent):
-    """The map with the red cross of explorer.js at z."""
+def _with_marker(plane, position):
+    """The map with the red cross of explorer.js at ``position`` (fractions of its side, from the top left)."""
     from PIL import ImageDraw
 
     image = Image.fromarray(plane)
-    size = image.width
-    x, y = (z[0] / extent + 1) / 2 * size, (1 - z[1] / extent) / 2 * size
+    x, y = position[0] * image.width, position[1] * image.height
     draw = ImageDraw.Draw(image)
     draw.ellipse((x - 6, y - 6, x + 6, y + 6), outline=(214, 39, 40), width=2)
     draw.line((x - 10, y, x + 10, y), fill=(214, 39, 40), width=2)
