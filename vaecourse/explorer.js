@@ -241,7 +241,11 @@ async function bitmap(view) {
   return createImageBitmap(new Blob([bytesOf(view)], { type: "image/png" }));
 }
 
-const sign = (v) => (v >= 0 ? "+" : "-") + Math.abs(v).toFixed(2);
+// Two decimals with a sign; what rounds to zero reads "+0.00" (a step back to the origin leaves -1e-16).
+const sign = (v) => {
+  const rounded = Math.round(v * 100) / 100;
+  return (rounded < 0 ? "-" : "+") + Math.abs(rounded).toFixed(2);
+};
 
 function slider(name, description, min, max, value, step) {
   const input = element("input", { type: "range", min, max, step, value, "aria-label": description });

@@ -157,7 +157,7 @@ class _Explorer(anywidget.AnyWidget):
 
     def describe(self):
         """Where the explorer is, in words: "z = (+0.00, +0.00)"."""
-        return f"z = ({', '.join(f'{v:+.2f}' for v in self.current_z())})"
+        return f"z = ({', '.join(f'{round(v, 2) + 0.0:+.2f}' for v in self.current_z())})"  # + 0.0: no "-0.00"
 
     def _digit_picture(self, image=None):
         """The digit now shown, ink dark, enlarged to image_size pixels, RGB."""
