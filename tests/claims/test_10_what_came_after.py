@@ -33,14 +33,14 @@ def test_the_careful_gan_gathers_near_the_modes(values):
     assert np.sum(per_mode > 0.03) >= 6, per_mode
 
 
-@claim("a1e0c005", "at\nfirst its samples bunch into one small patch, far from covering the ring")
+@claim("a1e0c005", "at\nfirst its samples collapse into one thin streak pointing in a single direction")
 def test_the_hasty_gan_collapses_onto_a_patch(values):
     busiest = [shares.max() for shares in values["hasty_sectors"]]
     assert max(busiest[:2]) > 0.5, busiest
     assert max(shares.max() for shares in values["careful_sectors"]) < 0.35
 
 
-@claim("a1e0c005", "the patch moves from one\nsnapshot to the next")
+@claim("a1e0c005", "by the next snapshot the streak has swung to\nanother direction")
 def test_the_hasty_gans_patch_moves(values):
     busiest = [int(shares.argmax()) for shares in values["hasty_sectors"]]
     assert len(set(busiest)) > 1, busiest
