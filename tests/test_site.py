@@ -59,6 +59,21 @@ def test_landing_page_shows_the_course_map(browser, site):
     visit.close()
 
 
+def test_the_header_buttons_show_where_the_keyboard_is(browser, site):
+    visit = Page(browser, site + "01_linear_autoencoder_and_pca.html")
+    buttons = visit.page.locator(".article-header-buttons .btn, .theme-switch-button")
+    assert buttons.count() >= 3
+    outline = ("(b) => b.matches(':focus-visible') ? `${getComputedStyle(b).outlineStyle} "
+               "${getComputedStyle(b).outlineWidth}` : 'not focus-visible'")
+    outlines = []
+    for i in range(buttons.count()):
+        if buttons.nth(i).is_visible():
+            buttons.nth(i).focus()
+            outlines.append(buttons.nth(i).evaluate(outline))
+    visit.close()
+    assert outlines and all(outline == "solid 3px" for outline in outlines), outlines
+
+
 @pytest.mark.parametrize("path", course_notebooks(), ids=lambda path: path.stem)
 def test_every_notebook_page_renders(browser, site, path):
     visit = Page(browser, site + f"{path.stem}.html")
@@ -213,6 +228,8 @@ def test_every_explorer_works_from_the_keyboard_alone(browser, site):
     for _ in range(10):
         page.keyboard.press("ArrowRight")
     assert _announced(vae).startswith("z = (+0.10, +0.75): looks like ")
+    values = [vae.get_by_role("slider", name=f"latent coordinate z{i}").get_attribute("aria-valuetext") for i in (1, 2)]
+    assert values == ["z1 = +0.10", "z2 = +0.75"], values  # z2 was moved by the map, not by its own keys
     for _ in range(5):  # a key held down: the slider moves at every repeat, and is announced once, at the end
         page.keyboard.down("ArrowRight")
     assert _announced(vae).startswith("z = (+0.10, +0.75)"), "announced while the key was still down"

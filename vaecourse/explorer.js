@@ -247,9 +247,18 @@ const sign = (v) => {
   return (rounded < 0 ? "-" : "+") + Math.abs(rounded).toFixed(2);
 };
 
-function slider(name, description, min, max, value, step) {
+// A range input whose value a screen reader hears as "z1 = +0.25", however it moves (setSlider).
+function slider(name, description, min, max, value, step, say = (v) => `${name} = ${sign(v)}`) {
   const input = element("input", { type: "range", min, max, step, value, "aria-label": description });
+  input.say = say;
+  input.addEventListener("input", () => input.setAttribute("aria-valuetext", say(Number(input.value))));
+  setSlider(input, value);
   return [input, element("label", {}, [element("span", { text: name, "aria-hidden": "true" }), input])];
+}
+
+function setSlider(input, value) {
+  input.value = value;
+  input.setAttribute("aria-valuetext", input.say(Number(input.value)));
 }
 
 const SLIDER_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
@@ -526,13 +535,13 @@ function latentView(core) {
     const z = model.get("z");
     if (z.every((v, i) => Math.abs(v - state.z[i]) < 1e-9)) return; // our own value coming back
     state.z = z.slice();
-    sliders.forEach((input, i) => { input.value = state.z[i]; });
+    sliders.forEach((input, i) => setSlider(input, state.z[i]));
     if (core.decoder) core.draw(); // else the kernel sends a frame of its own
     core.announce();
   });
   const moveTo = (z, event) => { // the path a drag on the map takes, and the tests' way in
     state.z = z.map((v) => Math.min(extent, Math.max(-extent, v)));
-    sliders.forEach((input, i) => { input.value = state.z[i]; });
+    sliders.forEach((input, i) => setSlider(input, state.z[i]));
     core.draw(event);
   };
   core.probe.moveTo = (z) => moveTo(z);
@@ -594,10 +603,10 @@ function interpolationView(core) {
   };
   core.describe = () => `t = ${state.t.toFixed(2)}: ${Math.round((1 - state.t) * 100)}% of #${model.get("first")}, ` +
     `${Math.round(state.t * 100)}% of #${model.get("second")}`;
-  const [t, row] = slider("t", "position t between the two digits", 0, 1, state.t, 0.01);
+  const [t, row] = slider("t", "position t between the two digits", 0, 1, state.t, 0.01, (v) => `t = ${v.toFixed(2)}`);
   t.addEventListener("input", (e) => { state.t = Number(t.value); core.draw(e); });
   onMoveEnd(t, core.moveEnded);
-  core.probe.moveTo = (value) => { state.t = value; t.value = value; core.draw(); };
+  core.probe.moveTo = (value) => { state.t = value; setSlider(t, value); core.draw(); };
   const thumbs = [0, 1].map((i) => {
     const thumb = canvas(width, height, 84, "vaecourse-thumb");
     thumb.setAttribute("role", "img");
@@ -646,7 +655,7 @@ function interpolationView(core) {
   model.on("change:t", () => {
     if (Math.abs(model.get("t") - state.t) < 1e-9) return;
     state.t = model.get("t");
-    t.value = state.t;
+    setSlider(t, state.t);
     if (core.decoder) core.draw();
     core.announce();
   });
