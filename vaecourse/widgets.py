@@ -228,8 +228,9 @@ class _SliderExplorer(_Explorer):
 
     def _manifold(self, label):
         """The decoded plane as an RGB picture: the lessons' quantile grid, as explorer.js draws it."""
-        sheet = tile(self.renderer.images(gaussian_grid(MAP_TILES, low=QUANTILES[0], high=QUANTILES[1]), label),
-                     MAP_TILES, MAP_TILES)
+        grid = self.map_quantiles  # the one description of the grid, which explorer.js reads too
+        sheet = tile(self.renderer.images(gaussian_grid(len(grid), low=grid[0], high=grid[-1]), label),
+                     len(grid), len(grid))
         grey = (255 - np.round(sheet * 255)).astype("uint8")
         return np.repeat(grey[..., None], 3, axis=2)
 
