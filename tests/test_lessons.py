@@ -11,7 +11,7 @@ import re
 import nbformat
 import pytest
 
-from tests.claims import claims_module
+from tests.claims import claims_in, claims_module
 from tools.notebooks import course_notebooks
 
 pytestmark = pytest.mark.unit
@@ -23,11 +23,8 @@ def _flat(text):
 
 
 def _claims(name):
-    module = claims_module(name)
-    for test_name, function in vars(module).items():
-        for mark in getattr(function, "pytestmark", []):
-            if mark.name == "claim":
-                yield test_name, mark.kwargs["cell"], mark.kwargs["words"]
+    for test_name, _, cell_id, words in claims_in(claims_module(name)):
+        yield test_name, cell_id, words
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -54,6 +51,14 @@ def test_each_value_is_taken_after_a_code_cell_of_the_notebook(name):
     code_cells = {cell.get("id") for cell in NOTEBOOKS[name].cells if cell.cell_type == "code"}
     missing = set(getattr(claims_module(name), "VALUES", {})) - code_cells
     assert not missing, f"VALUES names cells that are not code cells of {name}: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_each_notebook_has_a_break_that_still_applies(name):
+    """tools/breaks.py makes the break to see a claim catch it: the code it breaks must still be there."""
+    broken = getattr(claims_module(name), "BREAK", None)
+    assert broken is not None, f"tests/claims/test_{name}.py has no BREAK"
+    broken.apply(NOTEBOOKS[name])
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)

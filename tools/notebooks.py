@@ -114,12 +114,12 @@ class Run:
     notebook: nbformat.NotebookNode | None = None  # the executed notebook, for runs made here
 
 
-def run_folder(mnist, name):
-    return RUNS / mnist / name
+def run_folder(mnist, name, runs=None):
+    return (runs or RUNS) / mnist / name
 
 
-def start_run_folder(mnist, name):
-    folder = run_folder(mnist, name)
+def start_run_folder(mnist, name, runs=None):
+    folder = run_folder(mnist, name, runs)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
@@ -203,22 +203,26 @@ def with_parameters(notebook, parameters, *, strict=True):
     return notebook
 
 
-def execute(path, mnist="subset", *, exports=None, parameters=None, env=None):
+def execute(path, mnist="subset", *, exports=None, parameters=None, env=None, edit=None, runs=None):
     """Run a notebook top to bottom in a fresh kernel and return its Run.
 
     ``exports`` maps code cell ids to {name: expression}: right after that cell, the
     expressions are evaluated in the kernel and their values come back in the Run.
     ``parameters`` overrides those assignments of the parameters cell that it makes.
+    ``edit`` changes the notebook before it runs (tools/breaks.py breaks its code);
+    ``runs`` is the folder the run is recorded in (default test-artifacts/runs/).
     """
     from tests.harness import kernel_env
 
     path = Path(path).resolve()
     notebook = with_parameters(nbformat.read(path, as_version=4), parameters, strict=False)
+    if edit:
+        notebook = edit(notebook)
     exports = exports or {}
     missing = set(exports) - {cell.get("id") for cell in notebook.cells if cell.cell_type == "code"}
     if missing:
         raise ValueError(f"{path.name} has no code cell with id {', '.join(sorted(missing))}")
-    folder = start_run_folder(mnist, path.stem)
+    folder = start_run_folder(mnist, path.stem, runs)
     # No per-cell timestamps: they would change every line of the diff a reviewer reads.
     client = NotebookClient(notebook, timeout=600, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})

@@ -11,9 +11,15 @@ One module per notebook, ``test_<notebook name>.py``. It holds:
   words are no longer in it. Each claim takes the ``values`` fixture and runs once per
   MNIST path: on the subset (the values come from nbval's own kernel) and on the
   full-size stand-in.
+* ``BREAK``: one break of the code the notebook teaches (a log-variance used as a
+  log std, a KL term left out, ...) that some claim here must catch. ``python -m
+  tools.breaks`` runs the notebook with it and reports the claims that failed;
+  ``tests/test_lessons.py`` checks that it still applies to the notebook.
 """
 
+import copy
 import importlib
+from dataclasses import dataclass
 
 import pytest
 
@@ -23,6 +29,36 @@ from tests import runs
 def claim(cell, words):
     """Mark a test as the claim behind ``words`` of the markdown cell ``cell``."""
     return pytest.mark.claim(cell=cell, words=words)
+
+
+@dataclass(frozen=True)
+class Break:
+    """Replace ``old`` by ``new`` in code cell ``cell``: a mistake a student could make, which a claim must catch."""
+
+    cell: str
+    old: str
+    new: str
+    what: str  # the mistake, in words
+
+    def apply(self, notebook):
+        """A copy of ``notebook`` with the break made; ValueError if the cell or its code is gone."""
+        broken = copy.deepcopy(notebook)
+        cells = [cell for cell in broken.cells if cell.cell_type == "code" and cell.get("id") == self.cell]
+        if not cells:
+            raise ValueError(f"the break names code cell {self.cell}, which the notebook no longer has")
+        count = cells[0].source.count(self.old)
+        if count != 1:
+            raise ValueError(f"code cell {self.cell} holds {self.old!r} {count} times, not once")
+        cells[0].source = cells[0].source.replace(self.old, self.new)
+        return broken
+
+
+def claims_in(module):
+    """(test name, function, cell id, words) of each claim in a claims module."""
+    for name, function in vars(module).items():
+        for mark in getattr(function, "pytestmark", []):
+            if mark.name == "claim":
+                yield name, function, mark.kwargs["cell"], mark.kwargs["words"]
 
 
 def claims_module(name):

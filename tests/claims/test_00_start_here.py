@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.claims import claim
+from tests.claims import Break, claim
 
 VALUES = {
     "42be953d": {
@@ -14,6 +14,11 @@ VALUES = {
     },
     "36a819b3": {"background": "float(np.mean(pixels == 0))", "near_full_ink": "float(np.mean(inked > 0.9))"},
 }
+
+# A mistake a student could make, which a claim below must catch (python -m tools.breaks).
+BREAK = Break("36a819b3", "inked = pixels[pixels > 0]",
+              "inked = pixels",
+              "the background pixels counted among the inked ones")
 
 
 @claim("a64cc87d", "The\npixels are `float32` between 0 (background) and 1 (ink)")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.claims import claim
+from tests.claims import Break, claim
 
 VALUES = {
     "11df8304": {"eigenvalues": "eigenvalues[:LATENT_DIM + 1]"},
@@ -43,6 +43,11 @@ VALUES = {
     },
     "30f03e1b": {"near_constant": "near_constant"},
 }
+
+# A mistake a student could make, which a claim below must catch (python -m tools.breaks).
+BREAK = Break("808e7041", "xc_train -= mean_image  #",
+              "xc_train -= 0 * mean_image  #",
+              "PCA on digits that were not centred: the mean image left in")
 
 
 @claim("4c080a21", "a `Dense(d)`\nlayer with no activation")

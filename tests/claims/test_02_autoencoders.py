@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.claims import claim
+from tests.claims import Break, claim
 
 VALUES = {
     "46908e3e": {
@@ -37,6 +37,11 @@ VALUES = {
         "acc_pixels": "acc_pixels",
     },
 }
+
+# A mistake a student could make, which a claim below must catch (python -m tools.breaks).
+BREAK = Break("06c48e12", "pretrained_encoder.trainable = False",
+              "pretrained_encoder.trainable = True",
+              "the encoder not frozen: the classifier's training changes it too")
 
 
 @claim("6c7e2bd8", "The autoencoder's layers are the input and the two models")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.claims import claim
+from tests.claims import Break, claim
 
 VALUES = {
     "19c6df92": {
@@ -23,6 +23,11 @@ VALUES = {
                  "top_gain": "{name: s[:, 0].tolist() for name, s in spectra.items()}"},
     "2b6dd968": {"grid": "grid", "learned": "learned", "optimal": "optimal"},
 }
+
+# A mistake a student could make, which a claim below must catch (python -m tools.breaks).
+BREAK = Break("0c00b9b6", "make_dataset(noisy, targets=clean,",
+              "make_dataset(noisy, targets=noisy,",
+              "the denoiser trained to give back its noisy input instead of the clean digit")
 
 
 @claim("5996a24d", "with the same seed it gives exactly the same image")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.claims import claim
+from tests.claims import Break, claim
 
 VALUES = {
     "e7cad582": {"grads": "(grad_mu, grad_sigma)", "analytic": "(analytic_mu, analytic_sigma)"},
@@ -23,6 +23,11 @@ VALUES = {
     "e6056367": {"codes": "codes", "covered": "covered"},
     "ace5267e": {"walk_classes": "walk_classes", "fade_classes": "fade_classes"},
 }
+
+# A mistake a student could make, which a claim below must catch (python -m tools.breaks).
+BREAK = Break("ab6393b3", "return z_mean + ops.exp(0.5 * z_log_var) * eps",
+              "return z_mean + ops.exp(z_log_var) * eps",
+              "a log-variance used as a log standard deviation in the sampling layer")
 
 
 @claim("3c6cd94d", "Now the reparameterized version")

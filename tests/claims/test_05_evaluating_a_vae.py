@@ -3,7 +3,7 @@
 import numpy as np
 from scipy.special import logsumexp
 
-from tests.claims import claim
+from tests.claims import Break, claim
 
 VALUES = {
     "e65a3641": {"held_out_elbo": "{d: result.elbo for d, result in held_out.items()}",
@@ -24,6 +24,11 @@ VALUES = {
                  "weights_naive_2d": "weights_2d[f'prior, K = {NAIVE_SAMPLES[-1]}']",
                  "weights_is_2d": "weights_2d['q(z|x), K = 100']"},
 }
+
+# A mistake a student could make, which a claim below must catch (python -m tools.breaks).
+BREAK = Break("e1ea74fd", "return logsumexp(log_values, axis=axis) - np.log(log_values.shape[axis])",
+              "return np.mean(log_values, axis=axis)",
+              "the mean of the log-weights instead of the log of their mean (log-mean-exp)")
 
 
 def _ess(log_w):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.claims import claim
+from tests.claims import Break, claim
 
 VALUES = {
     "0e20e70f": {"sizes": "{d: {'elbo': r['elbo'].elbo, 'kl': r['elbo'].kl, 'iwae': r['iwae'], "
@@ -17,6 +17,11 @@ VALUES = {
     "dc168ea7": {"rates": "rates", "distortions": "distortions", "betas": "BETAS"},
     "632bb639": {"gaussian": "gaussian", "as_squared_error": "as_squared_error", "vague_kl_dims": "vague_kl_dims"},
 }
+
+# A mistake a student could make, which a claim below must catch (python -m tools.breaks).
+BREAK = Break("550ae79d", "min(1.0, self.step / self.warmup_steps)",
+              "self.step / self.warmup_steps",
+              "a warm-up that never stops: the KL weight grows past 1")
 
 
 def _collapsed(kl_dims, threshold=0.1):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.claims import claim
+from tests.claims import Break, claim
 
 VALUES = {
     "3474e3b5": {"analytic_kl": "analytic_kl.numpy()", "course_kl": "np.asarray(course_kl)",
@@ -13,6 +13,11 @@ VALUES = {
     "8b332e6d": {"log_px_tfp": "log_px_tfp", "elbo_tfp": "elbo_tfp", "elbo_course": "elbo_course.elbo",
                  "log_px_course": "log_px_course", "parameters": "vae.count_params()"},
 }
+
+# A mistake a student could make, which a claim below must catch (python -m tools.breaks).
+BREAK = Break("44cbaffd", "scale_diag=tf.exp(0.5 * z_log_var)",
+              "scale_diag=tf.exp(z_log_var)",
+              "a log-variance used as a log standard deviation in TFP's posterior")
 
 
 @claim("fd90ff7f", "The two estimates agree to within the sampling noise")

@@ -2,7 +2,7 @@
 
 import math
 
-from tests.claims import claim
+from tests.claims import Break, claim
 
 VALUES = {
     "d615090b": {"cvae_elbo": "cvae_elbo.elbo"},
@@ -20,6 +20,11 @@ VALUES = {
     "0b63993c": {"vae_elbo": "vae_elbo.elbo", "cvae_elbo_here": "cvae_elbo_here.elbo", "vae_iwae": "vae_iwae",
                  "cvae_iwae": "cvae_iwae"},
 }
+
+# A mistake a student could make, which a claim below must catch (python -m tools.breaks).
+BREAK = Break("f6e3e2bb", "labels=mnist.y_train,",
+              "labels=np.roll(mnist.y_train, 1),",
+              "labels out of step with their images (each digit paired with the next one's label)")
 
 
 @claim("b7be3051", "The held-out conditional ELBO of the test digits")

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.claims import claim
+from tests.claims import Break, claim
 
 VALUES = {
     "df24c669": {"strengths": "list(STRENGTHS)", "bold_effect": "bold_effect", "random_effect": "random_effect"},
@@ -13,6 +13,11 @@ VALUES = {
                  "left_classes": "np.bincount(mnist.y_train[slants <= left], minlength=10)"},
     "4c0e5fc9": {"conditioned": "conditioned"},
 }
+
+# A mistake a student could make, which a claim below must catch (python -m tools.breaks).
+BREAK = Break("39a9fb07", "relative_ink = ink / class_ink[mnist.y_train]",
+              "relative_ink = ink",
+              "groups by raw ink, not ink relative to the class: boldness confounded with the class")
 
 
 @claim("cce07e4b", "the ink rises steadily with the strength, far more than along a\nrandom direction")

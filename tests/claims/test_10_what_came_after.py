@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.claims import claim
+from tests.claims import Break, claim
 
 VALUES = {
     "412a128c": {"grey_real": "grey_share(mnist.x_test[:NUM_SAMPLES])", "grey_vae": "grey_share(vae_means)",
@@ -16,6 +16,11 @@ VALUES = {
                  "readable": "{name: float(np.mean(read != judge.UNREADABLE)) for name, read in readings.items()}",
                  "unevenness": "unevenness"},
 }
+
+# A mistake a student could make, which a claim below must catch (python -m tools.breaks).
+BREAK = Break("bc76bc25", "g_loss = cross_entropy(tf.ones_like(fake_logits), fake_logits)",
+              "g_loss = cross_entropy(tf.zeros_like(fake_logits), fake_logits)",
+              "the generator's target flipped: it learns to look fake")
 
 
 @claim("8de5dd14", "The VAE's means are much greyer than real digits; its samples have no grey")

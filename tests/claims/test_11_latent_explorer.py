@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.claims import claim
+from tests.claims import Break, claim
 
 VALUES = {
     "3574f85a": {"shapes": "shapes"},
@@ -13,6 +13,11 @@ VALUES = {
     "93c758df": {"decode_in": "sorted({e.decodes_in for e in (vae_explorer, ae_explorer, cvae_explorer, "
                               "interpolation)})"},
 }
+
+# A mistake a student could make, which a claim below must catch (python -m tools.breaks).
+BREAK = Break("9ac2db4f", "np.full(len(z), digit)",
+              "np.full(len(z), 0)",
+              "the label ignored: every row decoded as a zero")
 
 
 @claim("38d5f7a0", "All three have the same hidden layers (784 → 512 → 256 → 2 and back")
