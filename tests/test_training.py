@@ -1,6 +1,7 @@
 import dataclasses
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,29 +22,33 @@ from vaecourse.reproducibility import seed_everything
 pytestmark = pytest.mark.unit
 
 
-def _train_once(x):
-    seed_everything(123)
+def _train_once(x, seed):
+    seed_everything(seed)
     _, _, vae = build_vae(2, architecture="conv", filters=(8, 16), hidden_units=(32,))
     history = vae.fit(make_dataset(x, batch_size=64, binarization="dynamic"), epochs=2, verbose=0)
     return history.history["loss"], vae.get_weights()
 
 
-def test_same_seed_gives_bitwise_identical_training(mnist):
-    x = mnist.x_train[:512]
-    losses_a, weights_a = _train_once(x)
-    losses_b, weights_b = _train_once(x)
+@pytest.fixture(scope="module")
+def digits(mnist):
+    return mnist.x_train[:256]
+
+
+@pytest.fixture(scope="module")
+def first_run(digits):
+    return _train_once(digits, seed=123)
+
+
+def test_same_seed_gives_bitwise_identical_training(digits, first_run):
+    losses_a, weights_a = first_run
+    losses_b, weights_b = _train_once(digits, seed=123)
     assert losses_a == losses_b  # exact float equality, not approximate
     for a, b in zip(weights_a, weights_b, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
-def test_different_seed_gives_different_training(mnist):
-    x = mnist.x_train[:512]
-    losses_a, _ = _train_once(x)
-    seed_everything(124)
-    _, _, vae = build_vae(2, architecture="conv", filters=(8, 16), hidden_units=(32,))
-    losses_b = vae.fit(make_dataset(x, batch_size=64, binarization="dynamic"), epochs=2, verbose=0).history["loss"]
-    assert losses_a != losses_b
+def test_different_seed_gives_different_training(digits, first_run):
+    assert _train_once(digits, seed=124)[0] != first_run[0]
 
 
 # --- the training command: checkpoints, resume, interruption, divergence --------
@@ -57,9 +62,9 @@ def _cli(*args):
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
-def test_ctrl_c_keeps_the_last_complete_checkpoint_and_resume_finishes(tmp_path):
+def test_ctrl_c_keeps_the_last_complete_checkpoint_and_resume_finishes(tmp_path, capsys):
     checkpoint = tmp_path / "vae.keras"
-    run = _cli("vae", "--epochs", "200", "--checkpoint", str(checkpoint))
+    run = _cli("vae", "--epochs", "200", "--batch-size", "1000", "--checkpoint", str(checkpoint))  # short epochs
     deadline = time.monotonic() + 120
     record = checkpoint.with_suffix(".json")
     while time.monotonic() < deadline and run.poll() is None:
@@ -75,18 +80,31 @@ def test_ctrl_c_keeps_the_last_complete_checkpoint_and_resume_finishes(tmp_path)
     assert 2 <= done < 200
     assert not list(tmp_path.glob(".*partial*"))  # no half-written file left behind
 
-    resumed = _cli("--epochs", str(done + 2), "--checkpoint", str(checkpoint), "--resume")  # the rest from the file
-    out, err = resumed.communicate(timeout=120)
-    assert resumed.returncode == 0, err
+    # The rest from the file, in this process: one TensorFlow start-up is enough to test the signal.
+    assert training.main(["--epochs", str(done + 2), "--checkpoint", str(checkpoint), "--resume"]) == 0
+    out = capsys.readouterr().out
     assert f"Resuming from {checkpoint} after epoch {done}." in out
     assert f"epoch {done + 2:>3}/{done + 2}" in out and f"epoch {done:>3}/" not in out
     final = json.loads(record.read_text())
     assert final["epochs_done"] == done + 2 and len(final["history"]["loss"]) == done + 2
 
 
-def test_resume_continues_the_optimizer_where_it_stopped(tmp_path):
-    checkpoint = tmp_path / "ae.keras"
+@pytest.fixture(scope="module")
+def one_epoch_ae(tmp_path_factory):
+    """An autoencoder's checkpoint after one epoch, trained once for the tests that resume or damage a copy."""
+    checkpoint = tmp_path_factory.mktemp("ae") / "ae.keras"
     training.train("ae", epochs=1, checkpoint=checkpoint, progress=False)
+    return checkpoint
+
+
+def _copy_of(checkpoint, folder):
+    for path in (checkpoint, checkpoint.with_suffix(".json")):
+        shutil.copy(path, folder / path.name)
+    return folder / checkpoint.name
+
+
+def test_resume_continues_the_optimizer_where_it_stopped(tmp_path, one_epoch_ae):
+    checkpoint = _copy_of(one_epoch_ae, tmp_path)
     _, _, model, history = training.train("ae", epochs=2, checkpoint=checkpoint, resume=True, progress=False)
     assert int(model.optimizer.iterations.numpy()) == 2 * 32  # 4,000 digits / 128 per batch, two epochs
     assert len(history["loss"]) == 2 and history["loss"][1] < history["loss"][0]
@@ -114,9 +132,8 @@ def test_existing_checkpoint_is_never_overwritten_without_resume(tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage"])
-def test_damaged_checkpoint_gives_a_clear_error_and_stays_untouched(tmp_path, damage):
-    checkpoint = tmp_path / "ae.keras"
-    training.train("ae", epochs=1, checkpoint=checkpoint, progress=False)
+def test_damaged_checkpoint_gives_a_clear_error_and_stays_untouched(tmp_path, one_epoch_ae, damage):
+    checkpoint = _copy_of(one_epoch_ae, tmp_path)
     data = checkpoint.read_bytes()
     checkpoint.write_bytes(data[: len(data) // 2] if damage == "truncated" else b"\x00" * 1000)
     damaged = checkpoint.read_bytes()
@@ -125,9 +142,8 @@ def test_damaged_checkpoint_gives_a_clear_error_and_stays_untouched(tmp_path, da
     assert checkpoint.read_bytes() == damaged
 
 
-def test_checkpoint_of_another_architecture_is_refused(tmp_path):
-    checkpoint = tmp_path / "ae.keras"
-    training.train("ae", epochs=1, checkpoint=checkpoint, progress=False)
+def test_checkpoint_of_another_architecture_is_refused(tmp_path, one_epoch_ae):
+    checkpoint = _copy_of(one_epoch_ae, tmp_path)
     before = checkpoint.read_bytes()
     with pytest.raises(training.CheckpointError, match=r"made by a different run \(latent_dim=2, not 3\)"):
         training.train("ae", latent_dim=3, epochs=2, checkpoint=checkpoint, resume=True, progress=False)
