@@ -74,6 +74,19 @@ def test_the_header_buttons_show_where_the_keyboard_is(browser, site):
     assert outlines and all(outline == "solid 3px" for outline in outlines), outlines
 
 
+def test_formulas_are_read_but_are_not_tab_stops(browser, site):
+    """MathJax would make each formula a Tab stop (167 of page 04's 247): the keyboard must reach the controls."""
+    visit = Page(browser, site + "04_variational_autoencoders.html")
+    visit.page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=30_000)
+    counts = visit.page.evaluate("""() => MathJax.startup.promise.then(() => ({
+        formulas: document.querySelectorAll('mjx-container').length,
+        in_tab_order: document.querySelectorAll('mjx-container[tabindex="0"]').length,
+        read_aloud: document.querySelectorAll('mjx-container mjx-assistive-mml').length}))""")
+    assert counts["formulas"] > 50 and counts["in_tab_order"] == 0, counts
+    assert counts["read_aloud"] == counts["formulas"], counts  # hidden MathML, for screen readers
+    visit.close()
+
+
 @pytest.mark.parametrize("path", course_notebooks(), ids=lambda path: path.stem)
 def test_every_notebook_page_renders(browser, site, path):
     visit = Page(browser, site + f"{path.stem}.html")
@@ -224,23 +237,29 @@ def test_every_explorer_works_from_the_keyboard_alone(browser, site):
     assert _announced(vae).startswith("z = (+0.00, +0.00)"), _announced(vae)
     page.keyboard.press("PageUp")
     assert _announced(vae).startswith("z = (+0.00, +0.75)"), _announced(vae)
+    described = page.evaluate("(map) => document.getElementById(map.getAttribute('aria-describedby'))"
+                              ".getAttribute('aria-label')", vae.locator("canvas.vaecourse-map").element_handle())
+    assert described.startswith("decoded digit, z = (+0.00, +0.75): looks like"), described  # heard on arrival
     vae.get_by_role("slider", name="latent coordinate z1").focus()
-    for _ in range(10):
+    for _ in range(2):  # an arrow key moves a slider as far as it moves the map: 5% of the range
         page.keyboard.press("ArrowRight")
-    assert _announced(vae).startswith("z = (+0.10, +0.75): looks like ")
+    assert _announced(vae).startswith("z = (+0.30, +0.75): looks like ")
     values = [vae.get_by_role("slider", name=f"latent coordinate z{i}").get_attribute("aria-valuetext") for i in (1, 2)]
-    assert values == ["z1 = +0.10", "z2 = +0.75"], values  # z2 was moved by the map, not by its own keys
+    assert values == ["z1 = +0.30", "z2 = +0.75"], values  # z2 was moved by the map, not by its own keys
     for _ in range(5):  # a key held down: the slider moves at every repeat, and is announced once, at the end
         page.keyboard.down("ArrowRight")
-    assert _announced(vae).startswith("z = (+0.10, +0.75)"), "announced while the key was still down"
+    assert _announced(vae).startswith("z = (+0.30, +0.75)"), "announced while the key was still down"
     page.keyboard.up("ArrowRight")
-    assert _announced(vae).startswith("z = (+0.15, +0.75)")
+    assert _announced(vae).startswith("z = (+1.05, +0.75)")
 
-    # The autoencoder's explorer: the same controls, its own range.
-    ae.get_by_role("slider", name="latent coordinate z2").focus()
+    # The autoencoder's explorer: the same controls, its own range, and steps in proportion to it.
+    z2 = ae.get_by_role("slider", name="latent coordinate z2")
+    z2.focus()
     page.keyboard.press("End")
-    top = ae.get_by_role("slider", name="latent coordinate z2").get_attribute("max")
+    top = z2.get_attribute("max")
     assert re.match(rf"z = \([+-]\d\.\d\d, \+{top}\.00\): looks like ", _announced(ae)), _announced(ae)
+    page.keyboard.press("PageDown")
+    assert float(z2.input_value()) == pytest.approx(0.75 * float(top), abs=0.01), z2.input_value()
 
     # The conditional explorer: the digits are one radio group, one tab stop; the arrow keys choose.
     assert cvae.get_by_role("radiogroup", name="digit to draw").count() == 1

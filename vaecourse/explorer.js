@@ -247,11 +247,20 @@ const sign = (v) => {
   return (rounded < 0 ? "-" : "+") + Math.abs(rounded).toFixed(2);
 };
 
-// A range input whose value a screen reader hears as "z1 = +0.25", however it moves (setSlider).
-function slider(name, description, min, max, value, step, say = (v) => `${name} = ${sign(v)}`) {
+// A range input whose value a screen reader hears as "z1 = +0.25", however it moves (setSlider). A drag moves
+// it by `step`; an arrow key by `keyStep` and a Page key by five of those, as on the map (a range input's own
+// keys move one `step`: 600 presses across the VAE's plane).
+function slider(name, description, min, max, value, step, keyStep, say = (v) => `${name} = ${sign(v)}`) {
   const input = element("input", { type: "range", min, max, step, value, "aria-label": description });
   input.say = say;
   input.addEventListener("input", () => input.setAttribute("aria-valuetext", say(Number(input.value))));
+  const KEY_STEPS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 5, PageDown: -5 };
+  input.addEventListener("keydown", (e) => {
+    if (!KEY_STEPS[e.key]) return;
+    e.preventDefault();
+    input.value = Math.min(max, Math.max(min, Number(input.value) + KEY_STEPS[e.key] * keyStep));
+    input.dispatchEvent(new Event("input"));
+  });
   setSlider(input, value);
   return [input, element("label", {}, [element("span", { text: name, "aria-hidden": "true" }), input])];
 }
@@ -260,6 +269,8 @@ function setSlider(input, value) {
   input.value = value;
   input.setAttribute("aria-valuetext", input.say(Number(input.value)));
 }
+
+const KEY_STEP = 0.05; // an arrow key moves z by this share of the extent (t by this much); Page, Shift: 5 times
 
 const SLIDER_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
 
@@ -277,6 +288,7 @@ function onMoveEnd(input, moveEnded) {
 // the kernel), and the probe that tests and the benchmark read. A view (below, one per kind of
 // explorer) adds its controls and tells the core which latent point is current.
 
+let explorers = 0; // on this page, for unique ids
 const PROBE_FRAMES = 200; // the probe keeps the newest frames only: a long session must not grow it
 
 function makeCore(model, el) {
@@ -298,6 +310,7 @@ function makeCore(model, el) {
                                  : `latent explorer (${model.get("kind")})` });
   core.digitCanvas = canvas(width, height, model.get("image_size"), "vaecourse-digit");
   core.digitCanvas.setAttribute("role", "img");
+  core.digitCanvas.id = `vaecourse-digit-${++explorers}`; // the map's description points to it
   core.readout = element("div", { className: "vaecourse-readout", "aria-hidden": "true" }); // every frame
   core.announcer = element("div", { className: "vaecourse-hidden", "aria-live": "polite" }); // when a move ends
   core.controls = element("div", { className: "vaecourse-controls" });
@@ -443,6 +456,7 @@ function addMap(core, moveTo) {
   map.setAttribute("aria-roledescription", "latent map");
   map.setAttribute("aria-label", "latent map: the arrow keys move z, Shift or Page Up and Down for larger steps, "
                    + "Home to the origin");
+  map.setAttribute("aria-describedby", core.digitCanvas.id); // on arrival: where z is and what it looks like
   core.root.append(map);
   const manifolds = {};
   let picture = null;
@@ -464,7 +478,7 @@ function addMap(core, moveTo) {
   map.addEventListener("keydown", (e) => {
     if (e.key === "Home") moveTo([0, 0], e);
     else if (KEYS[e.key]) {
-      const step = (e.shiftKey ? 0.25 : 0.05) * extent;
+      const step = (e.shiftKey ? 5 : 1) * KEY_STEP * extent;
       moveTo(state.z.map((v, i) => v + step * KEYS[e.key][i]), e);
     } else return;
     e.preventDefault();
@@ -525,7 +539,8 @@ function latentView(core) {
   core.controls.append(element("b", { text: "latent z" }));
   const sliders = [];
   for (let i = 0; i < latentDim; i++) {
-    const [input, row] = slider(`z${i + 1}`, `latent coordinate z${i + 1}`, -extent, extent, state.z[i], 0.01);
+    const [input, row] = slider(`z${i + 1}`, `latent coordinate z${i + 1}`, -extent, extent, state.z[i], 0.01,
+                                KEY_STEP * extent);
     input.addEventListener("input", (e) => { state.z[i] = Number(input.value); core.draw(e); });
     onMoveEnd(input, core.moveEnded);
     sliders.push(input);
@@ -603,7 +618,8 @@ function interpolationView(core) {
   };
   core.describe = () => `t = ${state.t.toFixed(2)}: ${Math.round((1 - state.t) * 100)}% of #${model.get("first")}, ` +
     `${Math.round(state.t * 100)}% of #${model.get("second")}`;
-  const [t, row] = slider("t", "position t between the two digits", 0, 1, state.t, 0.01, (v) => `t = ${v.toFixed(2)}`);
+  const [t, row] = slider("t", "position t between the two digits", 0, 1, state.t, 0.01, KEY_STEP,
+                          (v) => `t = ${v.toFixed(2)}`);
   t.addEventListener("input", (e) => { state.t = Number(t.value); core.draw(e); });
   onMoveEnd(t, core.moveEnded);
   core.probe.moveTo = (value) => { state.t = value; setSlider(t, value); core.draw(); };

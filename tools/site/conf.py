@@ -16,6 +16,9 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 nb_execution_mode = "off"  # the stored outputs are the pages' figures; nothing is re-run
 nb_ipywidgets_js = {}
 myst_enable_extensions = ["dollarmath", "amsmath"]
+# Formulas out of the Tab order (MathJax 3 puts each in it: 167 of page 04's 247 stops); screen readers still
+# read them, from the hidden MathML MathJax adds.
+mathjax3_config = {"options": {"menuOptions": {"settings": {"inTabOrder": False}}}}
 myst_heading_anchors = 3
 suppress_warnings = ["mystnb.unknown_mime_type"]
 
