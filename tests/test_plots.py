@@ -81,3 +81,38 @@ def test_latent_map_and_history():
     assert len({tuple(collection.get_facecolor()[0]) for collection in classes}) == 10
     fig = plots.plot_history({"loss": [3, 2, 1], "val_loss": [3.5, 2.5, 2]})
     assert [line.get_label() for line in fig.axes[0].lines] == ["loss", "val_loss"]
+
+
+class _ReaderOfPosition:
+    """Reads cell i of the grid as (i mod 11) - 1: tells where each reading lands in the text."""
+
+    def read(self, images):
+        return np.arange(len(images)) % 11 - 1
+
+
+def test_the_manifold_in_words_has_one_line_per_row_top_first():
+    decoder = build_decoder(2, hidden_units=(8,))
+    lines = plots.manifold_in_words(decoder, _ReaderOfPosition(), n=4).splitlines()
+    assert lines == [". 0 1 2", "3 4 5 6", "7 8 9 .", "0 1 2 3"]  # "." where the reader sees no digit
+
+
+def test_the_pretrained_vaes_plane_in_words_holds_many_digits():
+    from vaecourse import judge, pretrained
+
+    text = plots.manifold_in_words(pretrained.load("vae2d").decoder, judge.load(), n=6)
+    cells = text.split()
+    assert len(text.splitlines()) == 6 and len(cells) == 36
+    assert len(set(cells) - {"."}) >= 5, text
+
+
+def test_where_classes_lie_names_the_side_of_each_class():
+    rng = np.random.default_rng(0)
+    centres = {0: (3, 0), 1: (0, -3), 2: (-2, 2), 3: (0.1, -0.2)}
+    labels = np.repeat(list(centres), 50)
+    codes = np.concatenate([np.array(centre) + 0.1 * rng.normal(size=(50, 2)) for centre in centres.values()])
+    lines = plots.where_classes_lie(codes, labels).splitlines()
+    assert [line.split(",")[0] for line in lines] == ["0s: right", "1s: bottom", "2s: upper left",
+                                                      "3s: near the centre"]
+    assert lines[0].endswith("around (+3.0, +0.0)"), lines[0]
+    with pytest.raises(ValueError, match="one class per code"):
+        plots.where_classes_lie(codes, labels[:-1])

@@ -237,9 +237,11 @@ def test_every_explorer_works_from_the_keyboard_alone(browser, site):
     assert _announced(vae).startswith("z = (+0.00, +0.00)"), _announced(vae)
     page.keyboard.press("PageUp")
     assert _announced(vae).startswith("z = (+0.00, +0.75)"), _announced(vae)
-    described = page.evaluate("(map) => document.getElementById(map.getAttribute('aria-describedby'))"
-                              ".getAttribute('aria-label')", vae.locator("canvas.vaecourse-map").element_handle())
-    assert described.startswith("decoded digit, z = (+0.00, +0.75): looks like"), described  # heard on arrival
+    described = page.evaluate("(map) => map.getAttribute('aria-describedby').split(' ').map((id) => "
+                              "document.getElementById(id)).map((e) => e.getAttribute('aria-label') || e.textContent)",
+                              vae.locator("canvas.vaecourse-map").element_handle())
+    assert described[0].startswith("decoded digit, z = (+0.00, +0.75): looks like"), described  # heard on arrival
+    assert described[1].startswith("where the classes lie: 0s: ") and "; 9s: " in described[1], described
     vae.get_by_role("slider", name="latent coordinate z1").focus()
     for _ in range(2):  # an arrow key moves a slider as far as it moves the map: 5% of the range
         page.keyboard.press("ArrowRight")

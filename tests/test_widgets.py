@@ -64,6 +64,17 @@ def test_the_judge_travels_with_the_decoder_so_the_front_end_can_say_what_it_dra
     assert explorer.judge_threshold == judge.THRESHOLD and explorer.title == "the test VAE"
 
 
+def test_a_map_of_codes_says_in_words_where_the_classes_lie(vae_parts, mnist):
+    encoder, decoder = vae_parts
+    images, labels = mnist.x_test[:300], mnist.y_test[:300]
+    explorer = widgets.LatentExplorer(decoder, encoder=encoder, images=images, labels=labels)
+    codes = np.asarray(encoder(images)[0])
+    assert explorer.map_text == "where the classes lie: " + "; ".join(plots.where_classes_lie(codes, labels)
+                                                                      .splitlines())
+    assert [part.split(":")[0] for part in explorer.map_text.split("; ")][1:] == [f"{d}s" for d in range(1, 10)]
+    assert widgets.LatentExplorer(decoder).map_text == ""  # a decoded plane: its digits are the picture's words
+
+
 def test_z_is_a_trait_that_python_sets_and_the_sliders_bound(vae_parts):
     explorer = widgets.LatentExplorer(vae_parts[1])
     assert explorer.z == [0.0, 0.0] and explorer.extent == 3.0

@@ -456,7 +456,13 @@ function addMap(core, moveTo) {
   map.setAttribute("aria-roledescription", "latent map");
   map.setAttribute("aria-label", "latent map: the arrow keys move z, Shift or Page Up and Down for larger steps, "
                    + "Home to the origin");
-  map.setAttribute("aria-describedby", core.digitCanvas.id); // on arrival: where z is and what it looks like
+  // On arrival: where z is and what it looks like, then what the map shows (where the classes lie), if known.
+  const described = [core.digitCanvas.id];
+  if (model.get("map_text")) {
+    described.push(`${core.digitCanvas.id}-map`);
+    core.root.append(element("div", { className: "vaecourse-hidden", id: described[1], text: model.get("map_text") }));
+  }
+  map.setAttribute("aria-describedby", described.join(" "));
   core.root.append(map);
   const manifolds = {};
   let picture = null;

@@ -155,21 +155,30 @@ def gaussian_grid(n, *, low=0.05, high=0.95):
     return np.stack([z1.ravel(), z2.ravel()], axis=1)
 
 
-def plot_manifold(decoder, *, n=15, label=None, num_classes=10, title="Decoded latent plane"):
-    """Decode an n x n grid of 2-D latent points (Gaussian quantiles) into one big image.
+def decode_grid(decoder, *, n=15, label=None, num_classes=10):
+    """The pixel means decoded at ``gaussian_grid(n)``, rows from top (high z_2) to bottom: (n*n, H, W, 1).
 
-    For a conditional decoder pass ``label`` (a digit) to draw that class.
+    For a conditional decoder pass ``label`` (a digit) to decode that class.
     """
     checks.keras_model(decoder, "decoder")
     if decoder.inputs[0].shape[-1] != 2:
-        raise ValueError(f"plot_manifold needs a decoder with a 2-D latent input, "
+        raise ValueError(f"a latent plane needs a decoder with a 2-D latent input, "
                          f"got {decoder.inputs[0].shape[-1]}-D.")
     conditional = len(decoder.inputs) == 2
     if conditional and label not in range(num_classes):
         raise ValueError(f"a conditional decoder needs label in 0..{num_classes - 1}, got {label!r}.")
     z = gaussian_grid(n)
     inputs = [z, np.tile(np.eye(num_classes, dtype="float32")[label], (len(z), 1))] if conditional else z
-    images = np.asarray(pixel_means(decoder, decoder(inputs, training=False)))
+    return np.asarray(pixel_means(decoder, decoder(inputs, training=False)))
+
+
+def plot_manifold(decoder, *, n=15, label=None, num_classes=10, title="Decoded latent plane"):
+    """Decode an n x n grid of 2-D latent points (Gaussian quantiles) into one big image.
+
+    For a conditional decoder pass ``label`` (a digit) to draw that class.
+    """
+    images = decode_grid(decoder, n=n, label=label, num_classes=num_classes)
+    z = gaussian_grid(n)
     width = images.shape[2]
     fig, ax = plt.subplots(figsize=(6, 6))
     ax.imshow(tile(images, n, n), cmap="gray_r", vmin=0, vmax=1)
@@ -180,6 +189,39 @@ def plot_manifold(decoder, *, n=15, label=None, num_classes=10, title="Decoded l
     ax.set_ylabel("$z_2$")
     ax.set_title(title)
     return fig
+
+
+def manifold_in_words(decoder, reader, *, n=15, label=None, num_classes=10):
+    """The manifold figure as text: what ``reader`` (``vaecourse.judge``) reads in each of its n x n cells.
+
+    One line per row of the figure, top (high z_2) first, one character per cell: the digit read, or "." where
+    the reader sees no digit. For someone who cannot see the figure, and as a check on what it shows.
+    """
+    readings = reader.read(decode_grid(decoder, n=n, label=label, num_classes=num_classes)).reshape(n, n)
+    return "\n".join(" ".join("." if digit < 0 else str(digit) for digit in row) for row in readings)
+
+
+_DIRECTIONS = ("right", "upper right", "top", "upper left", "left", "lower left", "bottom", "lower right")
+
+
+def where_classes_lie(codes, labels, *, centre=0.5):
+    """Where each class's 2-D codes lie, in words: one line per class, from the median of its codes.
+
+    "near the centre" within ``centre`` of the origin, else one of eight directions ("upper left", ...).
+    For someone who cannot see a latent map: the text alternative of its figure points here.
+    """
+    codes, labels = np.asarray(codes), np.asarray(labels)
+    if codes.ndim != 2 or codes.shape[1] != 2:
+        raise ValueError(f"codes must be 2-D latent points of shape (N, 2), got shape {codes.shape}.")
+    if labels.shape != (len(codes),):
+        raise ValueError(f"labels must hold one class per code ({len(codes)}), got shape {labels.shape}.")
+    lines = []
+    for digit in np.unique(labels):
+        z1, z2 = np.median(codes[labels == digit], axis=0)
+        sector = int(np.round(np.arctan2(z2, z1) / (np.pi / 4))) % 8
+        where = "near the centre" if np.hypot(z1, z2) < centre else _DIRECTIONS[sector]
+        lines.append(f"{digit}s: {where}, around ({z1:+.1f}, {z2:+.1f})")
+    return "\n".join(lines)
 
 
 def plot_history(history, *, keys=None, steps_per_epoch=None, title="Training"):

@@ -39,7 +39,7 @@ from PIL import Image
 from . import checks, judge
 from .data import check_images, check_labels
 from .likelihoods import pixel_means
-from .plots import codes_picture, gaussian_grid, tile
+from .plots import codes_picture, gaussian_grid, tile, where_classes_lie
 from .portable import NotPortable, export_decoder, export_model
 
 DECODE_IN = ("auto", "browser", "kernel")
@@ -115,6 +115,7 @@ class _Explorer(anywidget.AnyWidget):
     map_size = traitlets.Int(0).tag(sync=True)
     map_quantiles = traitlets.List(traitlets.Float()).tag(sync=True)  # the decoded plane's grid ([]: a map of codes)
     map_png = traitlets.Bytes().tag(sync=True)  # a picture from the kernel; empty: the browser draws it
+    map_text = traitlets.Unicode("").tag(sync=True)  # the map in words, for screen readers ("": none)
     title = traitlets.Unicode("").tag(sync=True)  # what a screen reader calls the explorer ("": by its kind)
     judge_spec = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)  # None: 28 x 28 digits only
     judge_weights = traitlets.Bytes().tag(sync=True)
@@ -288,7 +289,9 @@ class LatentExplorer(_SliderExplorer):
         super().__init__(renderer, kind="latent", extent=extent, map_size=map_size, image_size=image_size,
                          decode_in=decode_in, title=title)
         if self.map_size and encoder is not None:
-            self.map_png = png_bytes(_codes_map(encoder, images, labels, self.extent, self.map_size))
+            codes, labels = _encoded(encoder, images, labels)
+            self.map_png = png_bytes(codes_picture(codes, labels, self.extent, self.map_size))
+            self.map_text = "where the classes lie: " + "; ".join(where_classes_lie(codes, labels).splitlines())
         elif self.map_size:
             self.map_quantiles = MAP_GRID
             if self.decodes_in == "kernel":
@@ -436,16 +439,15 @@ def _with_marker(plane, position):
     return np.asarray(image)
 
 
-def _codes_map(encoder, images, labels, extent, size):
-    """The map's picture: the encoded ``images`` as the glyphs of their ``labels`` (plots.codes_picture)."""
+def _encoded(encoder, images, labels):
+    """The map's points: the codes of ``images`` (a VAE's means) and their checked ``labels``."""
     checks.keras_model(encoder, "encoder")
     if images is None or labels is None:
         raise ValueError("a map of encoded digits needs images and labels as well as the encoder.")
     check_images(images, "images")
     labels = check_labels(labels, len(images), name="labels")
     codes = encoder(images, training=False)
-    codes = np.asarray(codes[0] if isinstance(codes, (list, tuple)) else codes)
-    return codes_picture(codes, labels, extent, size)
+    return np.asarray(codes[0] if isinstance(codes, (list, tuple)) else codes), labels
 
 
 def _as_trait_error(check, *args, **kwargs):
