@@ -147,7 +147,8 @@ def test_latent_explorer_page_is_live_without_a_kernel(browser, site):
     page.wait_for_function(f"(before) => ({thumb})() !== before", arg=before, timeout=5_000)
     assert page.evaluate(second_thumb) == second_before, "choosing the first digit must leave the second's picture"
     # The thumbnail is painted at once, the decoded frame and its readout on the next animation frame.
-    page.wait_for_function("() => document.querySelectorAll('.vaecourse-readout')[3].textContent.includes('% of #3,')",
+    page.wait_for_function("() => document.querySelectorAll('.vaecourse-readout')[3].textContent"
+                           ".includes('% of #3 (a 3),')",
                            timeout=5_000)
     visit.close()
 
@@ -286,8 +287,9 @@ def test_every_explorer_works_from_the_keyboard_alone(browser, site):
     page.keyboard.press("Control+a")
     page.keyboard.type("3")
     page.keyboard.press("Enter")
-    page.wait_for_function("(e) => e.querySelector('[aria-live=polite]').textContent.includes('% of #3,')",
-                           arg=walk.element_handle(), timeout=5_000)
+    page.wait_for_function("(e) => e.querySelector('[aria-live=polite]').textContent.includes('% of #3 (a 3),')",
+                           arg=walk.element_handle(), timeout=5_000)  # each end by its index and its class
+    assert walk.get_by_role("img", name="the first digit, #3 (a 3)").count() == 1
     visit.close()
 
 

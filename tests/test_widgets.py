@@ -175,6 +175,22 @@ def test_interpolation_walks_from_one_code_to_the_other(vae_parts, mnist):
         explorer.t = 1.5
 
 
+def test_interpolation_with_labels_names_the_class_of_each_end(vae_parts, mnist):
+    encoder, decoder = vae_parts
+    labels = mnist.y_test
+    explorer = widgets.InterpolationExplorer(encoder, decoder, mnist.x_test, labels=labels, first=0, second=1)
+    assert explorer.end_labels == [int(labels[0]), int(labels[1])]
+    eight = int(np.flatnonzero(labels == 8)[0])
+    explorer.second = eight
+    assert explorer.end_labels == [int(labels[0]), 8]
+    assert explorer.describe() == f"t = 0.00 from digit #0 (a {labels[0]}) to digit #{eight} (an 8)"
+    state, _ = explorer.static_state(gallery_size=10)
+    assert state["gallery_labels"] == labels[:10].tolist()  # the site's page chooses ends without a kernel
+    assert widgets.InterpolationExplorer(encoder, decoder, mnist.x_test).end_labels == []
+    with pytest.raises(ValueError, match="labels"):
+        widgets.InterpolationExplorer(encoder, decoder, mnist.x_test, labels=labels[:5])
+
+
 def test_interpolation_with_a_plain_autoencoder_and_its_static_gallery():
     encoder = models.build_encoder(2, hidden_units=(8,))
     decoder = models.build_decoder(2, hidden_units=(8,))

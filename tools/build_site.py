@@ -93,7 +93,7 @@ def _interpolation():
     models, mnist = _pretrained()
     first, second = (int(np.flatnonzero(mnist.y_test == digit)[0]) for digit in (2, 7))
     return InterpolationExplorer(models["vae2d"].encoder, models["vae2d"].decoder, mnist.x_test,
-                                 first=first, second=second)
+                                 labels=mnist.y_test, first=first, second=second)
 
 
 # What a cell tagged explorer:NAME shows on the site, and how it is made (on the offline subset's test digits).

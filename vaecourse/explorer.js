@@ -241,6 +241,8 @@ async function bitmap(view) {
   return createImageBitmap(new Blob([bytesOf(view)], { type: "image/png" }));
 }
 
+const aDigit = (d) => `${d === 8 ? "an" : "a"} ${d}`; // "a 7", "an 8"
+
 // Two decimals with a sign; what rounds to zero reads "+0.00" (a step back to the origin leaves -1e-16).
 const sign = (v) => {
   const rounded = Math.round(v * 100) / 100;
@@ -389,7 +391,7 @@ function makeCore(model, el) {
     if (!judge || !means) return "";
     core.probe.verdict = judge(means);
     const digit = core.probe.verdict;
-    return digit < 0 ? "looks like no digit" : `looks like ${digit === 8 ? "an" : "a"} ${digit}`;
+    return digit < 0 ? "looks like no digit" : `looks like ${aDigit(digit)}`;
   };
   core.spoken = () => [core.describe(), core.verdict()].filter(Boolean).join(": ");
   core.probe.spoken = () => core.spoken(); // what a screen reader would hear now
@@ -622,8 +624,13 @@ function interpolationView(core) {
     const [a, b] = state.ends;
     return a.map((v, i) => (1 - state.t) * v + state.t * b[i]);
   };
-  core.describe = () => `t = ${state.t.toFixed(2)}: ${Math.round((1 - state.t) * 100)}% of #${model.get("first")}, ` +
-    `${Math.round(state.t * 100)}% of #${model.get("second")}`;
+  // "#7 (a 2)": an end by its index, and by its class when the explorer was given labels.
+  const endName = (i) => {
+    const labels = model.get("end_labels") || [];
+    return `#${model.get(i ? "second" : "first")}` + (labels.length === 2 ? ` (${aDigit(labels[i])})` : "");
+  };
+  core.describe = () => `t = ${state.t.toFixed(2)}: ${Math.round((1 - state.t) * 100)}% of ${endName(0)}, ` +
+    `${Math.round(state.t * 100)}% of ${endName(1)}`;
   const [t, row] = slider("t", "position t between the two digits", 0, 1, state.t, 0.01, KEY_STEP,
                           (v) => `t = ${v.toFixed(2)}`);
   t.addEventListener("input", (e) => { state.t = Number(t.value); core.draw(e); });
@@ -636,6 +643,7 @@ function interpolationView(core) {
     return thumb;
   });
   const gallery = model.get("gallery_codes");
+  let announceWithEnds = false;
   const choices = ["first", "second"].map((name, i) => {
     const input = element("input", { type: "number", min: 0, max: model.get("count") - 1, step: 1,
                                      value: model.get(name) });
@@ -646,6 +654,8 @@ function interpolationView(core) {
       if (gallery && gallery.length) { // the static site: every choice is on the page
         const ends = state.ends.slice();
         ends[i] = gallery[index];
+        const labels = model.get("gallery_labels") || [];
+        if (labels.length) model.set("end_labels", [model.get("first"), model.get("second")].map((k) => labels[k]));
         model.set("ends", ends);
         const size = height * width;
         const gallery_thumbs = bytesOf(model.get("gallery_thumbs"));
@@ -656,8 +666,11 @@ function interpolationView(core) {
         });
         model.set("thumbs", new DataView(pair.buffer));
         showEnds();
-      } else model.save_changes(); // the kernel encodes the new digit and sends its code back
-      core.announce();
+        core.announce();
+      } else { // the kernel encodes the new digit and sends its code (and class) back: announced then
+        announceWithEnds = true;
+        model.save_changes();
+      }
     });
     return [input, element("label", {}, [element("span", { text: i ? "to digit #" : "from digit #" }), input])];
   });
@@ -669,11 +682,15 @@ function interpolationView(core) {
             height, width);
     });
     choices.forEach(([input], i) => { input.value = model.get(i ? "second" : "first"); });
+    thumbs.forEach((thumb, i) => thumb.setAttribute("aria-label", `the ${i ? "second" : "first"} digit, ${endName(i)}`));
     if (core.decoder) core.draw(); // else the kernel sends the new frame itself
   }
   core.controls.append(row, element("div", { style: "display:flex; gap:12px" }, [
     element("div", {}, [choices[0][1], thumbs[0]]), element("div", {}, [choices[1][1], thumbs[1]])]));
-  model.on("change:ends", showEnds);
+  model.on("change:ends", () => {
+    showEnds();
+    if (announceWithEnds) { announceWithEnds = false; core.announce(); }
+  });
   model.on("change:t", () => {
     if (Math.abs(model.get("t") - state.t) < 1e-9) return;
     state.t = model.get("t");

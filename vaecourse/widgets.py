@@ -340,9 +340,10 @@ class InterpolationExplorer(_Explorer):
     """Choose two digits by index; the slider ``t`` walks from the first code to the second.
 
     encoder: a VAE encoder (its z_mean is used) or a plain autoencoder's
-    encoder; images: the digits to choose from, e.g. the test set. Setting
-    ``first`` or ``second`` (from the widget or from Python) encodes the new
-    digit in the kernel; moving ``t`` is drawn in the browser.
+    encoder; images: the digits to choose from, e.g. the test set; labels
+    (optional): their classes, so that a screen reader hears which digits the
+    ends are. Setting ``first`` or ``second`` (from the widget or from Python)
+    encodes the new digit in the kernel; moving ``t`` is drawn in the browser.
     """
 
     t = traitlets.Float(0.0).tag(sync=True)
@@ -351,8 +352,10 @@ class InterpolationExplorer(_Explorer):
     count = traitlets.Int().tag(sync=True)
     ends = traitlets.List().tag(sync=True)  # the two latent codes
     thumbs = traitlets.Bytes().tag(sync=True)  # the two chosen digits, for the picture
+    end_labels = traitlets.List().tag(sync=True)  # the two chosen digits' classes ([]: no labels given)
 
-    def __init__(self, encoder, decoder, images, *, first=0, second=1, image_size=168, decode_in="auto", title=""):
+    def __init__(self, encoder, decoder, images, *, labels=None, first=0, second=1, image_size=168, decode_in="auto",
+                 title=""):
         renderer = _Renderer(decoder, conditional=False)
         checks.keras_model(encoder, "encoder")
         check_images(images, "images")
@@ -362,6 +365,7 @@ class InterpolationExplorer(_Explorer):
         for name, index in (("first", first), ("second", second)):
             checks.integer_in(index, 0, len(images) - 1, name=name)
         self.encoder, self.images = encoder, images
+        self.labels = None if labels is None else check_labels(labels, len(images), name="labels")
         super().__init__(renderer, kind="interpolation", decode_in=decode_in, image_size=image_size,
                          count=len(images), first=first, second=second, ends=self._codes([first, second]),
                          title=title)
@@ -385,8 +389,9 @@ class InterpolationExplorer(_Explorer):
 
     def _choose(self, change=None):
         chosen = [self.first, self.second]
+        self.end_labels = [] if self.labels is None else [int(self.labels[i]) for i in chosen]  # before ends:
+        self.thumbs = grey_bytes(self.images[chosen][..., 0])  # the front end redraws when the ends come
         self.ends = self._codes(chosen)
-        self.thumbs = grey_bytes(self.images[chosen][..., 0])
         self._send_frame()
 
     def current_z(self):
@@ -394,7 +399,10 @@ class InterpolationExplorer(_Explorer):
         return (1 - self.t) * start + self.t * end
 
     def describe(self):
-        return f"t = {self.t:.2f} from digit #{self.first} to digit #{self.second}"
+        first, second = (f"#{index}" + (f" ({_a(label)})" if label is not None else "")
+                         for index, label in zip((self.first, self.second), self.end_labels or (None, None),
+                                                 strict=True))
+        return f"t = {self.t:.2f} from digit {first} to digit {second}"
 
     def picture(self, steps=8):
         """A still of the walk: the first digit, ``steps`` decoded points from t = 0 to 1, the second digit."""
@@ -409,7 +417,8 @@ class InterpolationExplorer(_Explorer):
         """As for the other explorers, with the first ``gallery_size`` images encoded, to choose from."""
         state, files = super().static_state()
         gallery = list(range(min(gallery_size, self.count)))
-        state.update(count=len(gallery), gallery_codes=self._codes(gallery))
+        state.update(count=len(gallery), gallery_codes=self._codes(gallery),
+                     gallery_labels=[] if self.labels is None else [int(label) for label in self.labels[gallery]])
         files["gallery_thumbs"] = grey_bytes(self.images[gallery][..., 0])
         return state, files
 
@@ -448,6 +457,11 @@ def _encoded(encoder, images, labels):
     labels = check_labels(labels, len(images), name="labels")
     codes = encoder(images, training=False)
     return np.asarray(codes[0] if isinstance(codes, (list, tuple)) else codes), labels
+
+
+def _a(digit):
+    """ "a 7", "an 8": a digit as a sentence names it."""
+    return f"{'an' if digit == 8 else 'a'} {digit}"
 
 
 def _as_trait_error(check, *args, **kwargs):
