@@ -209,6 +209,13 @@ def _announced(explorer):
     return explorer.locator("[aria-live=polite]").inner_text()
 
 
+def _described(control):
+    """A control's description, as a screen reader reads it after the name: the texts its aria-describedby names."""
+    return control.evaluate("(e) => (e.getAttribute('aria-describedby') || '').split(' ').filter(Boolean)"
+                            ".map((id) => document.getElementById(id))"
+                            ".map((d) => d.getAttribute('aria-label') || d.textContent)")
+
+
 def test_every_explorer_works_from_the_keyboard_alone(browser, site):
     visit = Page(browser, site + "11_latent_explorer.html")
     page = visit.page
@@ -238,9 +245,7 @@ def test_every_explorer_works_from_the_keyboard_alone(browser, site):
     assert _announced(vae).startswith("z = (+0.00, +0.00)"), _announced(vae)
     page.keyboard.press("PageUp")
     assert _announced(vae).startswith("z = (+0.00, +0.75)"), _announced(vae)
-    described = page.evaluate("(map) => map.getAttribute('aria-describedby').split(' ').map((id) => "
-                              "document.getElementById(id)).map((e) => e.getAttribute('aria-label') || e.textContent)",
-                              vae.locator("canvas.vaecourse-map").element_handle())
+    described = _described(vae.locator("canvas.vaecourse-map"))
     assert described[0].startswith("decoded digit, z = (+0.00, +0.75): looks like"), described  # heard on arrival
     assert described[1].startswith("where the classes lie: 0s: ") and "; 9s: " in described[1], described
     vae.get_by_role("slider", name="latent coordinate z1").focus()
@@ -249,6 +254,8 @@ def test_every_explorer_works_from_the_keyboard_alone(browser, site):
     assert _announced(vae).startswith("z = (+0.30, +0.75): looks like ")
     values = [vae.get_by_role("slider", name=f"latent coordinate z{i}").get_attribute("aria-valuetext") for i in (1, 2)]
     assert values == ["z1 = +0.30", "z2 = +0.75"], values  # z2 was moved by the map, not by its own keys
+    z1_described = _described(vae.get_by_role("slider", name="latent coordinate z1"))
+    assert z1_described[0].startswith("decoded digit, z = (+0.30, +0.75): looks like"), z1_described
     for _ in range(5):  # a key held down: the slider moves at every repeat, and is announced once, at the end
         page.keyboard.down("ArrowRight")
     assert _announced(vae).startswith("z = (+0.30, +0.75)"), "announced while the key was still down"
@@ -290,6 +297,7 @@ def test_every_explorer_works_from_the_keyboard_alone(browser, site):
     page.wait_for_function("(e) => e.querySelector('[aria-live=polite]').textContent.includes('% of #3 (a 3),')",
                            arg=walk.element_handle(), timeout=5_000)  # each end by its index and its class
     assert walk.get_by_role("img", name="the first digit, #3 (a 3)").count() == 1
+    assert _described(walk.get_by_role("spinbutton", name="from digit #")) == ["the first digit, #3 (a 3)"]
     visit.close()
 
 

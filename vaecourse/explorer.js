@@ -549,6 +549,7 @@ function latentView(core) {
   for (let i = 0; i < latentDim; i++) {
     const [input, row] = slider(`z${i + 1}`, `latent coordinate z${i + 1}`, -extent, extent, state.z[i], 0.01,
                                 KEY_STEP * extent);
+    input.setAttribute("aria-describedby", core.digitCanvas.id); // on arrival: what the digit looks like
     input.addEventListener("input", (e) => { state.z[i] = Number(input.value); core.draw(e); });
     onMoveEnd(input, core.moveEnded);
     sliders.push(input);
@@ -633,12 +634,14 @@ function interpolationView(core) {
     `${Math.round(state.t * 100)}% of ${endName(1)}`;
   const [t, row] = slider("t", "position t between the two digits", 0, 1, state.t, 0.01, KEY_STEP,
                           (v) => `t = ${v.toFixed(2)}`);
+  t.setAttribute("aria-describedby", core.digitCanvas.id);
   t.addEventListener("input", (e) => { state.t = Number(t.value); core.draw(e); });
   onMoveEnd(t, core.moveEnded);
   core.probe.moveTo = (value) => { state.t = value; setSlider(t, value); core.draw(); };
   const thumbs = [0, 1].map((i) => {
     const thumb = canvas(width, height, 84, "vaecourse-thumb");
     thumb.setAttribute("role", "img");
+    thumb.id = `${core.digitCanvas.id}-end-${i}`; // describes its number box
     thumb.setAttribute("aria-label", i ? "the second digit" : "the first digit");
     return thumb;
   });
@@ -646,7 +649,7 @@ function interpolationView(core) {
   let announceWithEnds = false;
   const choices = ["first", "second"].map((name, i) => {
     const input = element("input", { type: "number", min: 0, max: model.get("count") - 1, step: 1,
-                                     value: model.get(name) });
+                                     value: model.get(name), "aria-describedby": thumbs[i].id });
     input.addEventListener("change", () => {
       const index = Math.min(model.get("count") - 1, Math.max(0, Math.round(Number(input.value) || 0)));
       input.value = index;

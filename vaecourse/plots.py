@@ -194,11 +194,12 @@ def plot_manifold(decoder, *, n=15, label=None, num_classes=10, title="Decoded l
 def manifold_in_words(decoder, reader, *, n=15, label=None, num_classes=10):
     """The manifold figure as text: what ``reader`` (``vaecourse.judge``) reads in each of its n x n cells.
 
-    One line per row of the figure, top (high z_2) first, one character per cell: the digit read, or "." where
-    the reader sees no digit. For someone who cannot see the figure, and as a check on what it shows.
+    One line per row of the figure, top (high z_2) first, one character per cell: the digit read, or "x" where
+    the reader sees no digit (a screen reader speaks an x; many skip a full stop). For someone who cannot see
+    the figure, and as a check on what it shows.
     """
     readings = reader.read(decode_grid(decoder, n=n, label=label, num_classes=num_classes)).reshape(n, n)
-    return "\n".join(" ".join("." if digit < 0 else str(digit) for digit in row) for row in readings)
+    return "\n".join(" ".join("x" if digit < 0 else str(digit) for digit in row) for row in readings)
 
 
 _DIRECTIONS = ("right", "upper right", "top", "upper left", "left", "lower left", "bottom", "lower right")
