@@ -79,18 +79,18 @@ def test_the_generalization_gap_grows(values):
     assert gaps[-1] > gaps[len(gaps) // 2], gaps
 
 
-@claim("c0341143", "the judge reads only about half to three fifths of the\nreconstructions as that digit")
+@claim("c0341143", "the judge reads only about a third to three fifths of the\nreconstructions as that digit")
 def test_about_half_the_reconstructions_read_as_their_digit(values):
-    assert 0.4 < values["read_back_right"] < 0.68, values["read_back_right"]
+    assert 0.3 < values["read_back_right"] < 0.68, values["read_back_right"]  # 0.37 to 0.60 over SEED 0 and 1
     assert values["read_back_unreadable"] > 0.1, values["read_back_unreadable"]
 
 
-@claim("d4c0853f", "the judge reads more\nthan half of 1,000 draws as digits")
+@claim("d4c0853f", "the judge reads about\nhalf or more of 1,000 draws as digits")
 def test_most_prior_draws_are_readable_and_some_classes_are_rare(values):
     read = values["read_prior"]
-    assert np.mean(read >= 0) > 0.5, np.mean(read >= 0)
+    assert np.mean(read >= 0) > 0.4, np.mean(read >= 0)  # 0.47 to 0.72 over SEED 0 and 1
     counts = np.bincount(read[read >= 0], minlength=10)
-    assert counts.min() < counts.max() / 5, counts
+    assert counts.min() < counts.max() / 4, counts  # "far less often": 32 against 147 at SEED = 1
 
 
 @claim("4bb6e5e4", "the KL term\ncentres the codes on the origin with a spread of about one unit")
