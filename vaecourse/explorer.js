@@ -241,6 +241,8 @@ async function bitmap(view) {
   return createImageBitmap(new Blob([bytesOf(view)], { type: "image/png" }));
 }
 
+const SLIDER_STEPS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 5, PageDown: -5 }; // keySteps
+
 const aDigit = (d) => `${d === 8 ? "an" : "a"} ${d}`; // "a 7", "an 8"
 
 // Two decimals with a sign; what rounds to zero reads "+0.00" (a step back to the origin leaves -1e-16).
@@ -256,11 +258,10 @@ function slider(name, description, min, max, value, step, keyStep, say = (v) => 
   const input = element("input", { type: "range", min, max, step, value, "aria-label": description });
   input.say = say;
   input.addEventListener("input", () => input.setAttribute("aria-valuetext", say(Number(input.value))));
-  const KEY_STEPS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 5, PageDown: -5 };
   input.addEventListener("keydown", (e) => {
-    if (!KEY_STEPS[e.key]) return;
+    if (!SLIDER_STEPS[e.key]) return;
     e.preventDefault();
-    input.value = Math.min(max, Math.max(min, Number(input.value) + KEY_STEPS[e.key] * keyStep));
+    input.value = Math.min(max, Math.max(min, Number(input.value) + SLIDER_STEPS[e.key] * keyStep));
     input.dispatchEvent(new Event("input"));
   });
   setSlider(input, value);
