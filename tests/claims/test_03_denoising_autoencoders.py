@@ -77,6 +77,15 @@ def test_at_light_noise_the_denoiser_redraws_to_its_own_level(values):
     assert len(above) >= 1 and (above["gain"] < 0).all(), light
 
 
+@claim("c4f8b19d", "the salt-and-pepper input is not: its PSNR is\nabout that of Gaussian noise at 0.3")
+def test_light_salt_and_pepper_is_as_costly_as_heavier_gaussian_noise(values):
+    table = values["table"]
+    clean = [table.loc[(kind, 0.1), "noisy"] for kind in ("gaussian", "masking")]
+    pepper, gaussian = table.loc[("salt_and_pepper", 0.1), "noisy"], table.loc[("gaussian", 0.3), "noisy"]
+    assert min(clean) > pepper + 5, table  # 13 dB against 20-23
+    assert abs(pepper - gaussian) < 1.5, table
+
+
 @claim("896d0789", "beats a plain autoencoder there, at a small cost on clean digits")
 def test_the_denoiser_beats_the_plain_autoencoder_on_noise_but_not_on_clean_digits(values):
     heavy = _heavy(values["table"])

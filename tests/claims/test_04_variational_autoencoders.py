@@ -15,8 +15,7 @@ VALUES = {
         "z_theirs": "z_theirs",
     },
     "06fc352c": {"logs": "logs"},
-    "416a3b42": {"loss_difference": "loss_difference", "weight_difference": "weight_difference",
-                 "step_difference": "step_difference", "learning_rate": "DEFAULT_LEARNING_RATE"},
+    "416a3b42": {"tape_losses": "tape_losses", "fit_losses": "fit_losses", "step_losses": "step_losses"},
     "25f7a9c9": {"read_back_right": "float(np.mean(read_back == mnist.y_test))",
                  "read_back_unreadable": "float(np.mean(read_back == UNREADABLE))"},
     "81d9f7c2": {"read_prior": "read_prior"},
@@ -49,15 +48,26 @@ def test_our_kl_and_layers_agree_with_the_package(values):
     np.testing.assert_allclose(values["z_ours"], values["z_theirs"])
 
 
-@claim("9e26eef4", "Step for step, the two losses agree to float32 rounding")
-def test_fit_is_the_hand_written_step(values):
-    assert values["loss_difference"] < 1e-3
-    assert values["weight_difference"] < values["learning_rate"]
+@claim("9e26eef4", "Step for step, the two losses agree to float32 rounding at first")
+def test_fit_is_the_hand_written_step_at_first(values):
+    tape, fit = np.array(values["tape_losses"]), np.array(values["fit_losses"])
+    # The first update is the same (the second losses agree) up to a few units in float32's last place.
+    np.testing.assert_allclose(tape[:3], fit[:3], rtol=4 * np.finfo(np.float32).eps)
 
 
-@claim("9e26eef4", "The `train_step` version agrees with both")
+@claim("9e26eef4", "over the 20 steps they stay within a\ntenth of a nat of each other")
+def test_fit_and_the_hand_written_step_stay_within_a_tenth_of_a_nat(values):
+    tape, fit = np.array(values["tape_losses"]), np.array(values["fit_losses"])
+    assert len(tape) == len(fit) == 20
+    assert np.max(np.abs(tape - fit)) < 0.1, np.abs(tape - fit)  # 3e-5 at SEED 0, 0.037 at SEED 1
+
+
+@claim("9e26eef4", "The `train_step` version agrees with both in the same\nway")
 def test_a_train_step_of_our_own_computes_the_same_steps(values):
-    assert values["step_difference"] < 1e-3
+    step = np.array(values["step_losses"])
+    for other in (np.array(values["tape_losses"]), np.array(values["fit_losses"])):
+        np.testing.assert_allclose(step[:3], other[:3], rtol=4 * np.finfo(np.float32).eps)
+        assert np.max(np.abs(step - other)) < 0.1
 
 
 @claim("0f145b95", "It logs the loss (negative ELBO)")
@@ -81,7 +91,7 @@ def test_the_generalization_gap_grows(values):
 
 @claim("c0341143", "the judge reads only about a third to three fifths of the\nreconstructions as that digit")
 def test_about_half_the_reconstructions_read_as_their_digit(values):
-    assert 0.3 < values["read_back_right"] < 0.68, values["read_back_right"]  # 0.37 to 0.60 over SEED 0 and 1
+    assert 0.3 < values["read_back_right"] < 0.68, values["read_back_right"]  # 0.37 to 0.64 over SEED 0 and 1, both paths
     assert values["read_back_unreadable"] > 0.1, values["read_back_unreadable"]
 
 
