@@ -42,9 +42,11 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
-from vaecourse.data import load_mnist, make_dataset  # noqa: E402
+from vaecourse.data import load_mnist  # noqa: E402
+from vaecourse.elbo import kl_to_standard_normal  # noqa: E402
 from vaecourse.likelihoods import bernoulli_nll  # noqa: E402
-from vaecourse.models import build_vae, kl_to_standard_normal  # noqa: E402
+from vaecourse.models import build_vae  # noqa: E402
+from vaecourse.pipeline import make_dataset  # noqa: E402
 from vaecourse.reproducibility import seed_everything  # noqa: E402
 from vaecourse.training import RunConfig  # noqa: E402
 

@@ -17,8 +17,8 @@ def mnist():
 @pytest.fixture(scope="session")
 def small_vae(mnist):
     """A small dense VAE trained for a few epochs: enough for metrics to mean something."""
-    from vaecourse.data import make_dataset
     from vaecourse.models import build_vae
+    from vaecourse.pipeline import make_dataset
     from vaecourse.reproducibility import seed_everything
 
     seed_everything(0)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from vaecourse import likelihoods, metrics, models
-from vaecourse.data import make_dataset
+from vaecourse.pipeline import make_dataset
 
 pytestmark = pytest.mark.unit
 

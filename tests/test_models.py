@@ -4,8 +4,8 @@ import pytest
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from vaecourse import likelihoods, models
-from vaecourse.data import make_dataset
+from vaecourse import elbo, likelihoods, models
+from vaecourse.pipeline import make_dataset
 
 pytestmark = pytest.mark.unit
 
@@ -51,7 +51,7 @@ def test_vae_shapes_and_decoder_head(architecture, likelihood):
 
 
 def test_sampling_reparameterizes_and_passes_gradients():
-    layer = models.Sampling(seed=0)
+    layer = elbo.Sampling(seed=0)
     z_mean = tf.Variable(tf.fill((20000, 2), 1.5))
     z_log_var = tf.Variable(tf.fill((20000, 2), np.log(0.25).astype("float32")))
     with tf.GradientTape() as tape:
@@ -64,7 +64,7 @@ def test_sampling_reparameterizes_and_passes_gradients():
     eps = (z - z_mean) / 0.5
     np.testing.assert_allclose(grad_log_var, 0.5 * 0.5 * eps, rtol=1e-4, atol=1e-6)  # dz/dv = sigma*eps/2
     # Seeded: a fresh layer with the same seed draws the same noise.
-    np.testing.assert_array_equal(models.Sampling(seed=0)([z_mean, z_log_var]), z)
+    np.testing.assert_array_equal(elbo.Sampling(seed=0)([z_mean, z_log_var]), z)
 
 
 def test_kl_layer_equals_closed_form_and_tfp():
@@ -73,13 +73,13 @@ def test_kl_layer_equals_closed_form_and_tfp():
     z_log_var = rng.normal(size=(7, 3)).astype("float32")
     var = np.exp(z_log_var)
     closed_form = 0.5 * np.sum(var + z_mean**2 - 1 - z_log_var, axis=1)
-    ours = models.kl_to_standard_normal(z_mean, z_log_var).numpy()
+    ours = elbo.kl_to_standard_normal(z_mean, z_log_var).numpy()
     np.testing.assert_allclose(ours, closed_form, rtol=1e-5)
     q = tfd.MultivariateNormalDiag(z_mean, np.sqrt(var))
     p = tfd.MultivariateNormalDiag(tf.zeros(3), tf.ones(3))
     np.testing.assert_allclose(ours, tfd.kl_divergence(q, p).numpy(), rtol=1e-5)
 
-    layer = models.KLDivergence(beta=0.5)
+    layer = elbo.KLDivergence(beta=0.5)
     passed = layer([z_mean, z_log_var])
     np.testing.assert_array_equal(passed[0], z_mean)
     np.testing.assert_allclose(float(layer.losses[0]), 0.5 * closed_form.mean(), rtol=1e-5)
@@ -91,7 +91,7 @@ def test_kl_is_in_model_losses_and_in_the_training_loss(mnist):
     z_mean, z_log_var, _ = encoder(x)
     vae(x)
     assert len(vae.losses) == 1
-    expected_kl = 2.0 * float(np.mean(models.kl_to_standard_normal(z_mean, z_log_var)))
+    expected_kl = 2.0 * float(np.mean(elbo.kl_to_standard_normal(z_mean, z_log_var)))
     np.testing.assert_allclose(float(vae.losses[0]), expected_kl, rtol=1e-4)
     logs = vae.evaluate(x, x, batch_size=64, verbose=0, return_dict=True)
     np.testing.assert_allclose(logs["loss"] - logs["reconstruction"], expected_kl, rtol=1e-3)

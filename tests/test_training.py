@@ -15,8 +15,8 @@ import tensorflow as tf
 
 from tests.harness import TEST_ENV
 from vaecourse import devices, likelihoods, training
-from vaecourse.data import make_dataset
 from vaecourse.models import build_vae
+from vaecourse.pipeline import make_dataset
 from vaecourse.reproducibility import seed_everything
 
 pytestmark = pytest.mark.unit

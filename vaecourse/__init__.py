@@ -2,9 +2,11 @@
 
 Organised by concept, one small module each:
 
-``data``            MNIST (full, the offline subset, or a file), noise, ``tf.data`` pipelines
+``data``            which MNIST (full, the offline subset, or a file), and loading it
+``pipeline``        what a model sees: binarized, corrupted, batched (``tf.data``)
 ``likelihoods``     the pixel likelihood p(x|z) that a decoder carries, and its loss
-``models``          encoders, decoders, the VAE and the conditional VAE (Keras Functional API)
+``elbo``            the VAE's loss in one place: the sampling layer, the KL layer and its closed form
+``models``          encoders, decoders, the VAE and the conditional VAE, the table of model kinds
 ``metrics``         ELBO, importance-sampled log-likelihood, KL per dimension, active units, MSE, PSNR
 ``posterior``       a 2-D model's exact posterior on a grid, and the best diagonal Gaussian for it
 ``judge``           a small classifier that reads a digit or says "unreadable"
@@ -14,9 +16,10 @@ Organised by concept, one small module each:
 ``widgets``         latent explorers that decode in the browser
 ``reproducibility`` ``seed_everything``
 ``devices``         GPU or CPU, mixed precision, several GPUs
-``training``        ``train`` with checkpoints and resume; the ``python -m vaecourse.training`` command
+``training``        ``train`` with checkpoints and resume, ``export`` with a card; the training command
+``files``           ``atomic_write``: nothing saved is ever half-written
 ``pretrained``      shipped 2-D models: ``pretrained.load("vae2d")``
-``checks``          the argument rules every public function applies
+``checks``          the argument rules every public function applies (one of, integer, number; images, labels)
 ``progress``        one progress line per long training cell
 ``quiet``           TensorFlow without its start-up notices (``import vaecourse`` sees to it)
 ``install``         what a notebook's first cell says after it installed the course (Colab)

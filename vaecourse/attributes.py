@@ -8,12 +8,15 @@ images (N, H, W, 1) in [0, 1] and returns one number per image.
 
 import numpy as np
 
-from .data import check_images
+from . import checks
 
 
 def ink(images):
-    """Total intensity of each image: more ink means bolder strokes (for digits of one class)."""
-    check_images(images, "images")
+    """Total intensity of each image: more ink means bolder strokes (for digits of one class).
+
+    First used in notebook 09.
+    """
+    checks.images(images, "images")
     return images.sum(axis=(1, 2, 3))
 
 
@@ -21,7 +24,7 @@ def _in_chunks(measure):
     """Apply ``measure`` 2,000 images at a time: its float64 moments of 20,000 digits would take 0.6 GB."""
 
     def chunked(images):
-        check_images(images, "images")
+        checks.images(images, "images")
         return np.concatenate([measure(images[i:i + 2000]) for i in range(0, len(images), 2000)])
 
     chunked.__name__, chunked.__doc__ = measure.__name__, measure.__doc__
@@ -46,6 +49,8 @@ def slant(images):
     With pixel intensities as weights, it is -Cov(column, row) / Var(row): the
     slope of the ink's principal line, measured against the vertical (rows count
     downwards, hence the minus).
+
+    First used in notebook 08.
     """
     weights, dr, dc, _ = _moments(images)
     return -(weights * dr * dc).sum(axis=(1, 2)) / np.maximum((weights * dr**2).sum(axis=(1, 2)), 1e-12)
@@ -56,6 +61,8 @@ def width(images):
     """Horizontal spread of the ink once its slant is taken out: the standard deviation, in pixels.
 
     Removing the slant first keeps a leaning 1 from counting as a wide one.
+
+    First used in notebook 08.
     """
     weights, dr, dc, total = _moments(images)
     shear = slant(images)[:, None, None]

@@ -1,4 +1,4 @@
-"""MNIST for the course: loading, checking, binarizing, corrupting, batching.
+"""Which MNIST the course uses, and loading it: full MNIST, the offline subset, or a file.
 
 Full MNIST (60,000 training / 10,000 test digits) is used when it is cached in
 Keras' folder (``~/.keras/datasets/mnist.npz``) or can be downloaded. Without
@@ -17,7 +17,6 @@ fix it, and the subset is used instead.
 import os
 import socket
 import threading
-import weakref
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,10 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from . import checks
+from .files import atomic_write
 
 SOURCES = ("auto", "full", "subset")
-NOISE_KINDS = ("gaussian", "salt_and_pepper", "masking")
-BINARIZATIONS = (None, "static", "dynamic")
 SOURCE_ENV_VAR = "VAECOURSE_MNIST"
 FULL_SIZES = (60_000, 10_000)  # training and test digits of full MNIST
 
@@ -64,49 +62,6 @@ class MNIST:
         return f"{name}: {len(self.x_train):,} training{kept} and {len(self.x_test):,} test digits"
 
 
-def check_images(x, name="x"):
-    """Return ``x`` if it is a float array of images (N, H, W, C) in [0, 1].
-
-    Models and metrics call this first so that a wrong array is refused with a
-    message that names the problem, instead of a TensorFlow error deep inside
-    ``fit``, and so that NaN pixels never reach training.
-    """
-    if not isinstance(x, np.ndarray):
-        raise ValueError(f"{name} must be a NumPy array of images, got {type(x).__name__}.")
-    if not np.issubdtype(x.dtype, np.floating):
-        hint = " (divide by 255 to scale 0..255 pixels)" if np.issubdtype(x.dtype, np.integer) else ""
-        raise ValueError(f"{name} must have a float dtype with values in [0, 1], got {x.dtype}{hint}.")
-    if x.ndim != 4:
-        raise ValueError(
-            f"{name} must have shape (N, height, width, channels), e.g. (N, 28, 28, 1), got {x.shape}."
-        )
-    if x.shape[0] == 0:
-        raise ValueError(f"{name} is empty: shape {x.shape}.")
-    low, high = float(x.min()), float(x.max())  # NaN and infinities show up here, without a copy of x
-    if not (np.isfinite(low) and np.isfinite(high)):
-        bad = int(np.size(x) - np.count_nonzero(np.isfinite(x)))
-        raise ValueError(f"{name} contains {bad} NaN or infinite pixel value(s); clean the data first.")
-    if low < 0.0 or high > 1.0:
-        def shortest(value):  # every digit that tells the value apart in x's dtype, so 1.0000001 is not "1"
-            return np.format_float_positional(x.dtype.type(value), trim="-")
-
-        raise ValueError(f"{name} must have values in [0, 1], got values from {shortest(low)} to {shortest(high)}"
-                         " (np.clip(x, 0, 1) if they are only rounding errors).")
-    return x
-
-
-def check_labels(y, num_images, num_classes=10, name="y"):
-    """Return ``y`` as int32 if it holds one class index in 0..num_classes-1 per image."""
-    y = np.asarray(y)
-    if y.ndim != 1 or len(y) != num_images:
-        raise ValueError(f"{name} must be a 1-D array with one label per image ({num_images}), got shape {y.shape}.")
-    if not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"{name} must hold integer class labels, got dtype {y.dtype}.")
-    if len(y) and (y.min() < 0 or y.max() >= num_classes):
-        raise ValueError(f"{name} must hold labels in 0..{num_classes - 1}, got {y.min()}..{y.max()}.")
-    return y.astype("int32")
-
-
 # --- loading -----------------------------------------------------------------
 
 def load_mnist(source="auto", *, train_digits=None, download_timeout=2.0, verbose=True):
@@ -124,19 +79,21 @@ def load_mnist(source="auto", *, train_digits=None, download_timeout=2.0, verbos
     for lessons that need no more: it saves memory and time on full MNIST.
     download_timeout bounds how long we wait to learn that the download server
     cannot be reached, so offline machines never hang.
+
+    First used in notebook 00.
     """
     if isinstance(source, (str, os.PathLike)) and str(source).endswith(".npz"):
         source = str(source)
     else:
-        checks.one_of(source, SOURCES, "source")
+        checks.one_of(source, "source", SOURCES)
     forced = os.environ.get(SOURCE_ENV_VAR, "").strip() if source == "auto" else ""
     if forced:
         source = forced.lower() if forced.lower() in ("full", "subset") else forced
         if not (source in ("full", "subset") or forced.endswith(".npz")):
             raise ValueError(f"{SOURCE_ENV_VAR} must be 'full', 'subset' or the path of an .npz file, got {forced!r}.")
-    checks.positive_number(download_timeout, "download_timeout")
+    checks.number(download_timeout, "download_timeout", above=0)
     if train_digits is not None:
-        checks.positive_int(train_digits, "train_digits")
+        checks.integer(train_digits, "train_digits", at_least=1)
 
     note = ""  # why, when the subset was not asked for; a choice made by VAECOURSE_MNIST is simply a choice
     if source not in SOURCES:
@@ -281,11 +238,7 @@ def _read_subset():
     pixels, labels = mnist_data()
     pixels, labels = pixels.astype("uint8"), labels.astype("int32")
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_name(f".{cache.name}.partial")
-        with open(partial, "wb") as file:
-            np.savez_compressed(file, pixels=pixels, labels=labels)
-        os.replace(partial, cache)
+        atomic_write(cache, lambda path: np.savez_compressed(path, pixels=pixels, labels=labels))
     except OSError:
         pass  # a read-only home only costs the parsing time
     return pixels, labels
@@ -312,110 +265,3 @@ def _to_unit_images(pixels):
     images = pixels.astype("float32")  # one float copy, scaled in place: full MNIST is 188 MB of it
     images /= 255.0
     return images[..., None]
-
-
-# --- binarizing, corrupting, batching ----------------------------------------
-
-def binarize(x, threshold=0.5):
-    """Static binarization: pixels above ``threshold`` become 1, the rest 0."""
-    check_images(x)
-    checks.strictly_between(threshold, 0.0, 1.0, "threshold")
-    return (x > threshold).astype("float32")
-
-
-def add_noise(x, kind, level, *, seed=0):
-    """Corrupt images for the denoising lesson; returns a new float32 array in [0, 1].
-
-    kind: "gaussian" adds N(0, level^2) noise and clips to [0, 1];
-    "salt_and_pepper" sets a fraction ``level`` of pixels to 0 or 1 at random;
-    "masking" sets a fraction ``level`` of pixels to 0.
-    level must lie in [0, 1]. The same seed gives the same corruption.
-    """
-    check_images(x)
-    checks.one_of(kind, NOISE_KINDS, "kind")
-    checks.number_in(level, 0.0, 1.0, "level")
-    rng = np.random.default_rng(checks.seed(seed))
-    if kind == "gaussian":
-        noisy = x + level * rng.standard_normal(x.shape, dtype="float32")
-    else:
-        hit = rng.random(x.shape, dtype="float32") < level
-        if kind == "masking":
-            replacement = 0.0
-        else:
-            replacement = (rng.random(x.shape, dtype="float32") < 0.5).astype(x.dtype)
-        noisy = np.where(hit, replacement, x)
-    return np.clip(noisy, 0.0, 1.0).astype("float32")
-
-
-def make_dataset(x, *, labels=None, targets=None, batch_size=128, shuffle=True,
-                 binarization=None, num_classes=10, seed=0):
-    """A ``tf.data`` pipeline of (inputs, targets) batches for autoencoders.
-
-    inputs are the images ``x``, or ``(x, one_hot(labels))`` for the
-    conditional VAE; targets are the images themselves unless given (the
-    clean images of the denoising lesson). binarization: None keeps grey levels,
-    "static" thresholds at 0.5 (:func:`binarize`), "dynamic" draws each pixel from
-    Bernoulli(intensity) anew in every epoch, which regularizes a
-    Bernoulli-likelihood model. Shuffling and the dynamic draws are seeded:
-    each pass over the data (each epoch, or each repetition of
-    ``make_dataset(...).repeat()``) brings a new order and new draws, and the
-    whole sequence repeats exactly for the same seed.
-
-    The batches are cut from the NumPy arrays as they are needed, so the
-    pipeline holds no copy of the data set: full MNIST costs no more memory
-    here than the subset.
-    """
-    import tensorflow as tf
-
-    check_images(x)
-    checks.one_of(binarization, BINARIZATIONS, "binarization")
-    checks.positive_int(batch_size, "batch_size")
-    checks.seed(seed)
-    if targets is not None:
-        check_images(targets, name="targets")
-        if targets.shape != x.shape:
-            raise ValueError(f"targets must have the shape of x {x.shape}, got {targets.shape}.")
-        if binarization is not None:
-            raise ValueError("binarization applies to x used as its own target; do not combine it with targets.")
-    one_hot = None
-    if labels is not None:
-        one_hot = np.eye(num_classes, dtype="float32")[check_labels(labels, len(x), num_classes, name="labels")]
-    source = _Arrays(x, targets, one_hot)
-    # TensorFlow keeps every generator it was given for the life of the process, so the generator
-    # holds the arrays only weakly; the returned pipeline holds them (see the end of this function).
-    # Without this, each make_dataset would keep its arrays in memory for good.
-    source_ref = weakref.ref(source)
-
-    def batches():
-        arrays = source_ref()
-        if arrays is None:  # the pipeline that owned the arrays is gone
-            return
-        rng = np.random.default_rng((seed, arrays.passes))
-        arrays.passes += 1
-        order = rng.permutation(len(arrays.x)) if shuffle else np.arange(len(arrays.x))
-        for start in range(0, len(order), batch_size):
-            index = order[start:start + batch_size]
-            images = arrays.x[index]
-            if binarization == "static":
-                images = binarize(images)
-            elif binarization == "dynamic":
-                images = (rng.random(images.shape, dtype="float32") < images).astype("float32")
-            target = images if arrays.targets is None else arrays.targets[index]
-            yield ((images, arrays.one_hot[index]) if arrays.one_hot is not None else images), target
-
-    image_spec = tf.TensorSpec((None, *x.shape[1:]), tf.float32)
-    input_spec = (image_spec, tf.TensorSpec((None, num_classes), tf.float32)) if one_hot is not None else image_spec
-    data = tf.data.Dataset.from_generator(batches, output_signature=(input_spec, image_spec))
-    # Say how many batches a pass has: Keras then knows where an epoch ends.
-    data = data.apply(tf.data.experimental.assert_cardinality(-(-len(x) // batch_size)))
-    data = data.prefetch(tf.data.AUTOTUNE)
-    data.vaecourse_arrays = source  # pipelines built on this one (.repeat(), ...) keep it, and so the arrays
-    return data
-
-
-class _Arrays:
-    """The NumPy arrays a pipeline cuts its batches from, and how many passes it has made over them."""
-
-    def __init__(self, x, targets, one_hot):
-        self.x, self.targets, self.one_hot = x, targets, one_hot
-        self.passes = 0

@@ -16,7 +16,10 @@ STRATEGIES = (None, "mirrored")
 
 
 def has_gpu():
-    """True if TensorFlow sees at least one GPU."""
+    """True if TensorFlow sees at least one GPU.
+
+    First used in notebook 01.
+    """
     return bool(tf.config.list_physical_devices("GPU"))
 
 
@@ -27,7 +30,7 @@ def use_mixed_precision(enabled="auto"):
     faster there, while on a CPU float16 is slower. Call before building
     models; losses, the KL term and the decoder's output stay in float32.
     """
-    checks.one_of(enabled, ("auto", True, False), "enabled")
+    checks.one_of(enabled, "enabled", ("auto", True, False))
     if enabled == "auto":
         enabled = has_gpu()
     policy = "mixed_float16" if enabled else "float32"
@@ -43,7 +46,7 @@ def distribution_strategy(name=None):
     gradients, so a run with batch size B on two devices computes what one
     device computes with batch size B.
     """
-    checks.one_of(name, STRATEGIES, "distribute")
+    checks.one_of(name, "distribute", STRATEGIES)
     if name is None:
         return tf.distribute.get_strategy()  # the default: the current device
     devices = [d.name for d in tf.config.list_logical_devices("GPU")] or \

@@ -37,7 +37,10 @@ def stale_modules():
 
 
 def report(source):
-    """Print what was installed, from where, and whether the kernel must restart."""
+    """Print what was installed, from where, and whether the kernel must restart.
+
+    First used in notebook 00.
+    """
     print(f"installed vaecourse {version('vaecourse')} from {source}, with TensorFlow {version('tensorflow')}")
     stale = stale_modules()
     if stale:

@@ -29,7 +29,6 @@ from keras import layers, ops
 from scipy.ndimage import gaussian_filter
 
 from . import checks
-from .data import check_images
 
 THRESHOLD = 0.8
 UNREADABLE = -1
@@ -50,7 +49,7 @@ def build_judge(seed=0):
 
 def junk(images, labels, kind, rng):
     """Images that show no digit, made from real ones: "noise", "blur" or "overlay" (two classes at once)."""
-    checks.one_of(kind, JUNK_KINDS, "kind")
+    checks.one_of(kind, "kind", JUNK_KINDS)
     if kind == "noise":
         return rng.random(images.shape, dtype="float32")
     if kind == "blur":
@@ -91,7 +90,7 @@ def train_judge(x, y, *, epochs=20, seed=0):
 
     The junk's target is uniform: every class equally likely.
     """
-    check_images(x, "x")
+    checks.images(x, "x")
     rng = np.random.default_rng(seed)
     x, y = np.concatenate([x, _shifted(x, rng)]), np.concatenate([y, y])
     x, y = np.concatenate([x, _softened(x, rng)]), np.concatenate([y, y])
@@ -116,13 +115,13 @@ class Judge:
 
     def probabilities(self, images):
         """(N, 10) class probabilities."""
-        check_images(images, "images")
+        checks.images(images, "images")
         logits = self.model.predict(images, batch_size=1000, verbose=0)
         return np.asarray(ops.softmax(logits, axis=-1))
 
     def read(self, images, threshold=THRESHOLD):
         """The digit each image shows (0-9), or UNREADABLE where no class reaches ``threshold``."""
-        checks.number_in(threshold, 0.1, 1.0, "threshold")
+        checks.number(threshold, "threshold", at_least=0.1, at_most=1.0)
         probabilities = self.probabilities(images)
         return np.where(probabilities.max(axis=1) >= threshold, probabilities.argmax(axis=1), UNREADABLE)
 
@@ -148,7 +147,10 @@ def card(judge_model, mnist, epochs):
 
 
 def load():
-    """The shipped judge (vaecourse/pretrained/judge.keras and its card)."""
+    """The shipped judge (vaecourse/pretrained/judge.keras and its card).
+
+    First used in notebook 02.
+    """
     folder = importlib.resources.files("vaecourse.pretrained")
     with importlib.resources.as_file(folder / "judge.keras") as path:
         model = keras.saving.load_model(path, safe_mode=True, compile=False)

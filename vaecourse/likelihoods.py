@@ -28,6 +28,8 @@ def bernoulli_nll(x, logits):
 
     Computed from logits in float32 (stable for large logits, also under mixed precision).
     On grey levels in [0, 1] this is the expected -log likelihood under dynamic binarization.
+
+    First used in notebook 04.
     """
     logits = ops.cast(logits, "float32")
     x = ops.cast(x, "float32")
@@ -37,7 +39,7 @@ def bernoulli_nll(x, logits):
 
 def gaussian_nll(x, mean, sigma):
     """Per-example -log N(x; mean, sigma^2 I) summed over pixels, in nats (computed in float32)."""
-    checks.positive_number(sigma, "sigma")
+    checks.number(sigma, "sigma", above=0)
     mean = ops.cast(mean, "float32")
     x = ops.cast(x, "float32")
     squared = ops.reshape(ops.square(x - mean), (ops.shape(mean)[0], -1))
@@ -64,9 +66,9 @@ class PixelLikelihood(layers.Layer):
     def __init__(self, distribution="bernoulli", sigma=None, **kwargs):
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
-        checks.one_of(distribution, DISTRIBUTIONS, "likelihood")
+        checks.one_of(distribution, "likelihood", DISTRIBUTIONS)
         if distribution == "gaussian":
-            sigma = float(checks.positive_number(sigma, "sigma"))
+            sigma = float(checks.number(sigma, "sigma", above=0))
         elif sigma is not None:
             raise ValueError("sigma belongs to a Gaussian likelihood; a Bernoulli one has no sigma.")
         self.distribution = distribution
@@ -92,7 +94,10 @@ class PixelLikelihood(layers.Layer):
 
 
 def likelihood_of(decoder):
-    """The :class:`PixelLikelihood` layer that ends ``decoder``, or a ValueError that says how to get one."""
+    """The :class:`PixelLikelihood` layer that ends ``decoder``, or a ValueError that says how to get one.
+
+    First used in notebook 05.
+    """
     checks.keras_model(decoder, "decoder")
     head = decoder.layers[-1]
     if not isinstance(head, PixelLikelihood):
@@ -103,7 +108,10 @@ def likelihood_of(decoder):
 
 
 def pixel_means(decoder, outputs):
-    """Decoder ``outputs`` as images in [0, 1]: the likelihood's means, or the outputs of a plain decoder."""
+    """Decoder ``outputs`` as images in [0, 1]: the likelihood's means, or the outputs of a plain decoder.
+
+    First used in notebook 04.
+    """
     checks.keras_model(decoder, "decoder")
     head = decoder.layers[-1]
     return head.means(outputs) if isinstance(head, PixelLikelihood) else outputs
@@ -141,12 +149,18 @@ class ReconstructionMetric(keras.metrics.Mean):
 
 
 def reconstruction_loss(decoder):
-    """The Keras loss -log p(x|z) that matches ``decoder``'s likelihood."""
+    """The Keras loss -log p(x|z) that matches ``decoder``'s likelihood.
+
+    First used in notebook 06.
+    """
     head = likelihood_of(decoder)
     return ReconstructionLoss(head.distribution, head.sigma)
 
 
 def reconstruction_metric(decoder):
-    """The running -log p(x|z) metric that matches ``decoder``'s likelihood."""
+    """The running -log p(x|z) metric that matches ``decoder``'s likelihood.
+
+    First used in notebook 06.
+    """
     head = likelihood_of(decoder)
     return ReconstructionMetric(head.distribution, head.sigma)

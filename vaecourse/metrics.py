@@ -16,9 +16,8 @@ import numpy as np
 import tensorflow as tf
 
 from . import checks
-from .data import check_images, check_labels
+from .elbo import kl_to_standard_normal
 from .likelihoods import likelihood_of
-from .models import kl_to_standard_normal
 
 MAX_DECODES = 10_000  # decoded images held at once: about 31 MB per tensor of 28 x 28 pixels
 
@@ -43,6 +42,8 @@ def evaluate_elbo(encoder, decoder, x, *, labels=None, num_samples=1, max_decode
     The KL part is exact (closed form for Gaussians); the reconstruction part
     averages log p(x|z) over ``num_samples`` draws z ~ q(z|x). With
     ``per_image=True`` the three fields are arrays, one value per image.
+
+    First used in notebook 05.
     """
     recon, kl = [], []
     for posterior, chunks in _posterior_draws(encoder, decoder, x, labels, num_samples, max_decodes, seed):
@@ -65,6 +66,8 @@ def importance_sampled_log_likelihood(encoder, decoder, x, *, labels=None, num_s
     log p(x) as K = ``num_samples`` grows. The sum runs as a log-sum-exp, in
     chunks of samples when K is large. Returns the average over images in nats,
     or one estimate per image with ``per_image=True``.
+
+    First used in notebook 05.
     """
     estimates = []
     for _, chunks in _posterior_draws(encoder, decoder, x, labels, num_samples, max_decodes, seed):
@@ -84,10 +87,12 @@ def kl_per_dimension(encoder, x, *, labels=None, batch_size=1000):
     rate between them. A collapsed dimension has q(z_j | x) = N(0, 1) for every
     image and a share of zero; a used one pays for what it carries about x
     (notebook 06 counts collapse with it).
+
+    First used in notebook 06.
     """
     x, condition = _check_encoder_inputs(encoder, x, labels)
     shares = []
-    for start in range(0, len(x), checks.positive_int(batch_size, "batch_size")):
+    for start in range(0, len(x), checks.integer(batch_size, "batch_size", at_least=1)):
         mean, log_var = _posterior(encoder, *_batch(x, condition, start, batch_size))
         mean, log_var = np.asarray(mean, "float64"), np.asarray(log_var, "float64")
         shares.append(0.5 * (np.square(mean) + np.exp(log_var) - 1.0 - log_var))
@@ -101,26 +106,31 @@ def active_units(encoder, x, *, labels=None, threshold=0.01, batch_size=1000):
     al., 2016). An inactive one has collapsed onto the prior: its posterior
     mean is the same for every image, so it carries nothing about x.
     Returns (number of active units, per-dimension variances).
+
+    First used in notebook 06.
     """
     x, condition = _check_encoder_inputs(encoder, x, labels)
-    checks.positive_number(threshold, "threshold")
+    checks.number(threshold, "threshold", above=0)
     means = [_posterior(encoder, *_batch(x, condition, start, batch_size))[0]
-             for start in range(0, len(x), checks.positive_int(batch_size, "batch_size"))]
+             for start in range(0, len(x), checks.integer(batch_size, "batch_size", at_least=1))]
     variances = np.var(np.concatenate(means), axis=0)
     return int(np.sum(variances > threshold)), variances
 
 
 def reconstruction_nll(autoencoder, decoder, x, batch_size=1000):
     """Average -log p(x | decoder(code)) of a plain autoencoder with a likelihood decoder, in nats."""
-    check_images(x)
+    checks.images(x)
     head = likelihood_of(decoder)
     values = [head.nll(x[i:i + batch_size], autoencoder(x[i:i + batch_size], training=False))
-              for i in range(0, len(x), checks.positive_int(batch_size, "batch_size"))]
+              for i in range(0, len(x), checks.integer(batch_size, "batch_size", at_least=1))]
     return float(tf.reduce_mean(tf.concat(values, 0)))
 
 
 def reconstruction_mse(x, x_hat):
-    """Mean squared error per pixel between two image arrays of the same shape."""
+    """Mean squared error per pixel between two image arrays of the same shape.
+
+    First used in notebook 03.
+    """
     _check_pair(x, x_hat)
     return float(np.mean((x.astype("float64") - x_hat) ** 2))
 
@@ -132,9 +142,11 @@ def psnr(x, x_hat, max_value=1.0):
     averaged, so the average is not a function of the average MSE: a few very
     good images can raise it more than a few bad ones lower it. A perfect image
     would give infinity, so its MSE is floored at 1e-10.
+
+    First used in notebook 03.
     """
     _check_pair(x, x_hat)
-    checks.positive_number(max_value, "max_value")
+    checks.number(max_value, "max_value", above=0)
     per_image = np.mean((x.astype("float64") - x_hat) ** 2, axis=tuple(range(1, x.ndim)))
     return float(np.mean(10 * np.log10(max_value**2 / np.maximum(per_image, 1e-10))))
 
@@ -151,8 +163,8 @@ def _posterior_draws(encoder, decoder, x, labels, num_samples, max_decodes, seed
     """
     head = likelihood_of(decoder)
     x, condition = _check_encoder_inputs(encoder, x, labels)
-    checks.positive_int(num_samples, "num_samples")
-    checks.positive_int(max_decodes, "max_decodes")
+    checks.integer(num_samples, "num_samples", at_least=1)
+    checks.integer(max_decodes, "max_decodes", at_least=1)
     batch_size = max(1, min(len(x), max_decodes // num_samples))
     chunk = min(num_samples, max(1, max_decodes // batch_size))
     generator = tf.random.Generator.from_seed(seed)
@@ -194,7 +206,7 @@ def _check_encoder_inputs(encoder, x, labels):
     if len(encoder.outputs) != 3:
         raise ValueError("encoder must be a VAE encoder with outputs (z_mean, z_log_var, z), "
                          f"got {len(encoder.outputs)} output(s).")
-    check_images(x)
+    checks.images(x)
     expected = tuple(encoder.inputs[0].shape[1:])
     if x.shape[1:] != expected:
         raise ValueError(f"x has images of shape {x.shape[1:]}, the encoder expects {expected}.")
@@ -204,13 +216,13 @@ def _check_encoder_inputs(encoder, x, labels):
     condition = None
     if conditional:
         num_classes = encoder.inputs[1].shape[-1]
-        labels = check_labels(labels, len(x), num_classes, name="labels")
+        labels = checks.labels(labels, "labels", len(x), num_classes)
         condition = np.eye(num_classes, dtype="float32")[labels]
     return x.astype("float32", copy=False), condition
 
 
 def _check_pair(x, x_hat):
-    check_images(x, "x")
+    checks.images(x, "x")
     if not isinstance(x_hat, np.ndarray) or x_hat.shape != x.shape:
         shape = getattr(x_hat, "shape", type(x_hat).__name__)
         raise ValueError(f"x_hat must be a NumPy array with the shape of x {x.shape}, got {shape}.")

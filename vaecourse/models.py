@@ -4,87 +4,33 @@ Every builder returns separate ``keras.Model`` objects for the encoder and the
 decoder, so that after training you can encode digits, decode latent points
 and plug either half into something new. The VAE's KL term is added by a layer
 with ``self.add_loss`` inside ``call()`` (the Keras 3 way); its reconstruction
-term is the compiled loss, so ``vae.fit(x, x)`` minimises the negative ELBO.
+term is the compiled loss, so ``vae.fit(x, x)`` minimises the negative ELBO
+(:mod:`vaecourse.elbo` shows the whole loss and where each part is computed).
 
 A decoder built for a likelihood ends in a
 :class:`~vaecourse.likelihoods.PixelLikelihood` layer that records it
 (Bernoulli logits, or Gaussian means with a fixed sigma); the loss and every
-metric read it from there. :func:`build_model` is the one table of the model
+metric read it from there. :data:`MODEL_KINDS` is the one table of the model
 kinds that the training command and the pretrained models use.
 """
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import keras
-from keras import layers, ops
+from keras import layers
 
 from . import checks
+from .elbo import KLDivergence, Sampling
 from .likelihoods import DISTRIBUTIONS, PixelLikelihood, reconstruction_loss, reconstruction_metric
 
 MNIST_SHAPE = (28, 28, 1)
 ARCHITECTURES = ("dense", "conv")
 DECODER_OUTPUTS = ("sigmoid", "linear", *DISTRIBUTIONS)
 DEFAULT_HIDDEN_UNITS = (512, 256)
-# Adam's step size for the VAEs. bench/train_speed.py, over three seeds: 3e-3 ends 80 epochs about
-# 2 nats lower than 2e-3 and reaches a given held-out ELBO sooner; 4e-3 is no better and less steady.
+# Adam's step size for the VAEs, chosen with bench/train_speed.py (the README's Performance section).
 DEFAULT_LEARNING_RATE = 3e-3
-MODEL_KINDS = ("vae", "cvae", "ae")
-
-serializable = keras.saving.register_keras_serializable(package="vaecourse")
-
-
-# --- the two layers that make an autoencoder variational ----------------------
-
-@serializable
-class Sampling(layers.Layer):
-    """Reparameterization trick: z = mu + sigma * eps with eps ~ N(0, I).
-
-    The randomness sits in eps, outside the path from (mu, log sigma^2) to z,
-    so gradients flow into the encoder. A ``SeedGenerator`` makes the draws
-    reproducible.
-    """
-
-    def __init__(self, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-
-    def call(self, inputs):
-        z_mean, z_log_var = inputs
-        eps = keras.random.normal(ops.shape(z_mean), dtype=z_mean.dtype, seed=self.seed_generator)
-        return z_mean + ops.exp(0.5 * z_log_var) * eps
-
-    def get_config(self):
-        return {**super().get_config(), "seed": self.seed}
-
-
-@serializable
-class KLDivergence(layers.Layer):
-    """Adds beta * KL(q(z|x) || N(0, I)) to the model's losses, passes its inputs on.
-
-    For a diagonal Gaussian q with mean mu and log-variance v the KL has the
-    closed form  -1/2 * sum_j (1 + v_j - mu_j^2 - exp(v_j)),  computed per
-    example and averaged over the batch, like the compiled reconstruction loss.
-    """
-
-    def __init__(self, beta=1.0, **kwargs):
-        super().__init__(**kwargs)
-        self.beta = float(checks.non_negative_number(beta, "beta"))
-
-    def call(self, inputs):
-        z_mean, z_log_var = inputs
-        self.add_loss(self.beta * ops.mean(kl_to_standard_normal(z_mean, z_log_var)))
-        return z_mean, z_log_var
-
-    def get_config(self):
-        return {**super().get_config(), "beta": self.beta}
-
-
-def kl_to_standard_normal(z_mean, z_log_var):
-    """Per-example KL(N(mu, diag exp(v)) || N(0, I)) in nats (float32 even under mixed precision)."""
-    z_mean, z_log_var = ops.cast(z_mean, "float32"), ops.cast(z_log_var, "float32")
-    return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
-
 
 # --- encoders and decoders ----------------------------------------------------
 
@@ -94,6 +40,8 @@ def build_encoder(latent_dim, *, architecture="dense", input_shape=MNIST_SHAPE, 
 
     "dense" flattens the image into an MLP; "conv" first applies one stride-2
     convolution per entry of ``filters`` (halving height and width each time).
+
+    First used in notebook 02.
     """
     _check_common(latent_dim, architecture, input_shape, filters, hidden_units)
     images = keras.Input(input_shape, name="images")
@@ -112,10 +60,12 @@ def build_decoder(latent_dim, *, architecture="dense", output_shape=MNIST_SHAPE,
     "bernoulli" gives the logits of a Bernoulli likelihood and "gaussian" the
     means of a Gaussian one with standard deviation ``sigma`` (VAEs); these two
     end in a :class:`~vaecourse.likelihoods.PixelLikelihood` layer.
+
+    First used in notebook 02.
     """
     _check_common(latent_dim, architecture, output_shape, filters, hidden_units)
-    checks.one_of(output, DECODER_OUTPUTS, "output")
-    checks.positive_number(sigma, "sigma")  # also when unused: a wrong value is a mistake either way
+    checks.one_of(output, "output", DECODER_OUTPUTS)
+    checks.number(sigma, "sigma", above=0)  # also when unused: a wrong value is a mistake either way
     _check_num_classes(num_classes)
     z = keras.Input((latent_dim,), name="z")
     inputs = z
@@ -149,7 +99,10 @@ def build_decoder(latent_dim, *, architecture="dense", output_shape=MNIST_SHAPE,
 
 
 def build_autoencoder(encoder, decoder, name="autoencoder"):
-    """Chain an encoder and a decoder into one trainable model x -> decoder(encoder(x))."""
+    """Chain an encoder and a decoder into one trainable model x -> decoder(encoder(x)).
+
+    First used in notebook 02.
+    """
     checks.keras_model(encoder, "encoder")
     checks.keras_model(decoder, "decoder")
     if len(encoder.outputs) != 1 or len(decoder.inputs) != 1:
@@ -167,8 +120,10 @@ def build_linear_autoencoder(latent_dim, *, input_shape=MNIST_SHAPE, use_bias=Tr
 
     Returns ``(encoder, decoder, autoencoder)``; with squared error its optimum
     spans the same subspace as the first ``latent_dim`` principal components.
+
+    First used in notebook 01.
     """
-    checks.positive_int(latent_dim, "latent_dim")
+    checks.integer(latent_dim, "latent_dim", at_least=1)
     checks.image_shape(input_shape, "input_shape")
     num_pixels = math.prod(input_shape)
     if latent_dim > num_pixels:
@@ -196,11 +151,13 @@ def build_vae(latent_dim=2, *, architecture="dense", input_shape=MNIST_SHAPE, li
     and the reconstruction loss, so ``vae.fit(x, x)`` minimises the negative
     ELBO per example (KL weighted by ``beta``). ``num_classes`` makes it
     conditional (see :func:`build_cvae`).
+
+    First used in notebook 04.
     """
     _check_common(latent_dim, architecture, input_shape, filters, hidden_units)
-    checks.one_of(likelihood, DISTRIBUTIONS, "likelihood")
-    checks.non_negative_number(beta, "beta")
-    checks.positive_number(learning_rate, "learning_rate")
+    checks.one_of(likelihood, "likelihood", DISTRIBUTIONS)
+    checks.number(beta, "beta", at_least=0)
+    checks.number(learning_rate, "learning_rate", above=0)
     _check_num_classes(num_classes)
 
     images = keras.Input(input_shape, name="images")
@@ -233,29 +190,50 @@ def build_cvae(latent_dim=2, num_classes=10, **kwargs):
     Returns ``(encoder, decoder, cvae)`` with encoder([x, y]) -> (z_mean,
     z_log_var, z) and decoder([z, y]) -> image; fit with
     ``cvae.fit([x, y_one_hot], x)``. Other arguments as for :func:`build_vae`.
+
+    First used in notebook 08.
     """
-    checks.integer_in(num_classes, 2, name="num_classes")
+    checks.integer(num_classes, "num_classes", at_least=2)
     return build_vae(latent_dim, num_classes=num_classes, **kwargs)
 
 
-def build_model(kind, *, latent_dim=2, learning_rate=DEFAULT_LEARNING_RATE, beta=1.0, seed=0, compile=True):
-    """The model kinds of the training command and the pretrained models; returns (encoder, decoder, model).
-
-    "vae" and "cvae" are :func:`build_vae` / :func:`build_cvae` with their
-    defaults; "ae" is the plain autoencoder with the same dense layers and a
-    Bernoulli decoder, trained on -log p(x | decoder(encoder(x))) alone.
-    """
-    checks.one_of(kind, MODEL_KINDS, "kind")
-    if kind == "vae":
-        return build_vae(latent_dim, learning_rate=learning_rate, beta=beta, seed=seed, compile=compile)
-    if kind == "cvae":
-        return build_cvae(latent_dim, learning_rate=learning_rate, beta=beta, seed=seed, compile=compile)
+def _plain_autoencoder(latent_dim, *, learning_rate, beta, seed, compile):
+    """The "ae" kind: the VAE's dense layers without the noise and the KL, with a Bernoulli decoder."""
+    del beta, seed  # no KL term, no sampling
     encoder = build_encoder(latent_dim, hidden_units=DEFAULT_HIDDEN_UNITS)
     decoder = build_decoder(latent_dim, hidden_units=DEFAULT_HIDDEN_UNITS, output="bernoulli")
     autoencoder = build_autoencoder(encoder, decoder)
     if compile:
         autoencoder.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=reconstruction_loss(decoder))
     return encoder, decoder, autoencoder
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    """What the training command, the pretrained models and their cards need to know of one kind of model."""
+
+    build: Callable  # (latent_dim, *, learning_rate, beta, seed, compile) -> (encoder, decoder, model)
+    labelled: bool  # the model reads a one-hot label beside each image
+    variational: bool  # held out, it is measured by its ELBO; otherwise by its reconstruction loss
+
+
+# The one table of model kinds: build_model, vaecourse.training and vaecourse.pretrained read it.
+MODEL_KINDS = {
+    "vae": ModelKind(build_vae, labelled=False, variational=True),
+    "cvae": ModelKind(build_cvae, labelled=True, variational=True),
+    "ae": ModelKind(_plain_autoencoder, labelled=False, variational=False),
+}
+
+
+def build_model(kind, *, latent_dim=2, learning_rate=DEFAULT_LEARNING_RATE, beta=1.0, seed=0, compile=True):
+    """A model of one of :data:`MODEL_KINDS` with its defaults; returns (encoder, decoder, model).
+
+    "vae" and "cvae" are :func:`build_vae` / :func:`build_cvae`; "ae" is the
+    plain autoencoder with the same dense layers and a Bernoulli decoder,
+    trained on -log p(x | decoder(encoder(x))) alone.
+    """
+    checks.one_of(kind, "kind", MODEL_KINDS)
+    return MODEL_KINDS[kind].build(latent_dim, learning_rate=learning_rate, beta=beta, seed=seed, compile=compile)
 
 
 # --- shared pieces and argument checks ----------------------------------------
@@ -274,8 +252,8 @@ def _encoder_body(images, label, architecture, filters, hidden_units, activation
 
 
 def _check_common(latent_dim, architecture, shape, filters, hidden_units):
-    checks.positive_int(latent_dim, "latent_dim")
-    checks.one_of(architecture, ARCHITECTURES, "architecture")
+    checks.integer(latent_dim, "latent_dim", at_least=1)
+    checks.one_of(architecture, "architecture", ARCHITECTURES)
     checks.image_shape(shape, "input_shape")
     checks.widths(hidden_units, "hidden_units", allow_empty=True)
     if architecture == "conv":
@@ -288,4 +266,4 @@ def _check_common(latent_dim, architecture, shape, filters, hidden_units):
 
 def _check_num_classes(num_classes):
     if num_classes is not None:
-        checks.integer_in(num_classes, 2, name="num_classes")
+        checks.integer(num_classes, "num_classes", at_least=2)

@@ -10,14 +10,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from . import checks
-from .data import check_images
 from .likelihoods import pixel_means
 
 
 def show_images(images, *, ncols=10, titles=None, size=1.0, suptitle=None):
-    """A grid of grey-level images (N, H, W, 1) in [0, 1], ``ncols`` per row."""
-    check_images(images, "images")
-    checks.positive_int(ncols, "ncols")
+    """A grid of grey-level images (N, H, W, 1) in [0, 1], ``ncols`` per row.
+
+    First used in notebook 00.
+    """
+    checks.images(images, "images")
+    checks.integer(ncols, "ncols", at_least=1)
     if titles is not None and len(titles) != len(images):
         raise ValueError(f"titles must have one entry per image ({len(images)}), got {len(titles)}.")
     nrows = -(-len(images) // ncols)
@@ -36,7 +38,10 @@ def show_images(images, *, ncols=10, titles=None, size=1.0, suptitle=None):
 
 
 def tile(images, nrows, ncols):
-    """One canvas (nrows * H, ncols * W) of images (nrows * ncols, H, W[, 1]) laid out row by row."""
+    """One canvas (nrows * H, ncols * W) of images (nrows * ncols, H, W[, 1]) laid out row by row.
+
+    First used in notebook 08.
+    """
     images = np.asarray(images)
     images = images[..., 0] if images.ndim == 4 else images
     if images.ndim != 3 or len(images) != nrows * ncols:
@@ -47,11 +52,14 @@ def tile(images, nrows, ncols):
 
 
 def image_rows(rows, names, *, n=10, size=0.9, title=None):
-    """Rows of images (each an array (N, H, W, 1) in [0, 1]), the first ``n`` of each, named on the left."""
+    """Rows of images (each an array (N, H, W, 1) in [0, 1]), the first ``n`` of each, named on the left.
+
+    First used in notebook 02.
+    """
     if len(rows) != len(names):
         raise ValueError(f"image_rows needs one name per row: {len(rows)} rows, {len(names)} names.")
     for row, name in zip(rows, names, strict=True):
-        check_images(np.asarray(row), f"row {name!r}")
+        checks.images(np.asarray(row), f"row {name!r}")
     n = min([n, *(len(row) for row in rows)])
     fig, axes = plt.subplots(len(rows), n, figsize=(n * size, len(rows) * size * 1.05), squeeze=False)
     for r, (images, name) in enumerate(zip(rows, names, strict=True)):
@@ -67,9 +75,12 @@ def image_rows(rows, names, *, n=10, size=0.9, title=None):
 
 
 def plot_reconstructions(originals, reconstructions, *, n=10, labels=("input", "output")):
-    """Originals on the top row, their reconstructions underneath."""
-    check_images(originals, "originals")
-    check_images(reconstructions, "reconstructions")
+    """Originals on the top row, their reconstructions underneath.
+
+    First used in notebook 01.
+    """
+    checks.images(originals, "originals")
+    checks.images(reconstructions, "reconstructions")
     if originals.shape != reconstructions.shape:
         raise ValueError(f"originals {originals.shape} and reconstructions {reconstructions.shape} "
                          "must have the same shape.")
@@ -107,7 +118,10 @@ def scatter_codes(ax, codes, labels, *, size=18):
 
 
 def plot_latent_map(codes, labels, *, ax=None, title="Latent codes of test digits"):
-    """Scatter 2-D latent codes, each drawn as its digit's glyph in its class's colour."""
+    """Scatter 2-D latent codes, each drawn as its digit's glyph in its class's colour.
+
+    First used in notebook 02.
+    """
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(5.5, 4.5))
     scatter_codes(ax, codes, labels)
     ax.legend(title="digit", loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, markerscale=1.6,
@@ -146,8 +160,10 @@ def gaussian_grid(n, *, low=0.05, high=0.95):
     Spacing by quantiles (as in Kingma and Welling's manifold figure) puts
     equal prior probability mass between neighbouring points. Returns an
     array (n*n, 2), rows from top (high z_2) to bottom.
+
+    First used in notebook 08.
     """
-    checks.integer_in(n, 2, name="n")
+    checks.integer(n, "n", at_least=2)
     if not 0 < low < high < 1:
         raise ValueError(f"need 0 < low < high < 1 for quantiles, got low={low!r}, high={high!r}.")
     values = np.array([NormalDist().inv_cdf(q) for q in np.linspace(low, high, n)], dtype="float32")
@@ -176,6 +192,8 @@ def plot_manifold(decoder, *, n=15, label=None, num_classes=10, title="Decoded l
     """Decode an n x n grid of 2-D latent points (Gaussian quantiles) into one big image.
 
     For a conditional decoder pass ``label`` (a digit) to draw that class.
+
+    First used in notebook 04.
     """
     images = decode_grid(decoder, n=n, label=label, num_classes=num_classes)
     z = gaussian_grid(n)
@@ -197,6 +215,8 @@ def manifold_in_words(decoder, reader, *, n=15, label=None, num_classes=10):
     One line per row of the figure, top (high z_2) first, one character per cell: the digit read, or "x" where
     the reader sees no digit (a screen reader speaks an x; many skip a full stop). For someone who cannot see
     the figure, and as a check on what it shows.
+
+    First used in notebook 04.
     """
     readings = reader.read(decode_grid(decoder, n=n, label=label, num_classes=num_classes)).reshape(n, n)
     return "\n".join(" ".join("x" if digit < 0 else str(digit) for digit in row) for row in readings)
@@ -210,6 +230,8 @@ def where_classes_lie(codes, labels, *, centre=0.5):
 
     "near the centre" within ``centre`` of the origin, else one of eight directions ("upper left", ...).
     For someone who cannot see a latent map: the text alternative of its figure points here.
+
+    First used in notebook 04.
     """
     codes, labels = np.asarray(codes), np.asarray(labels)
     if codes.ndim != 2 or codes.shape[1] != 2:
@@ -230,6 +252,8 @@ def plot_history(history, *, keys=None, steps_per_epoch=None, title="Training"):
 
     Against epochs, or against gradient steps if ``steps_per_epoch`` is given
     (for ``fit(..., steps_per_epoch=S)`` runs, whose "epochs" are just S steps).
+
+    First used in notebook 04.
     """
     logs = getattr(history, "history", history)
     if not isinstance(logs, dict) or not logs:
@@ -238,7 +262,7 @@ def plot_history(history, *, keys=None, steps_per_epoch=None, title="Training"):
     missing = [k for k in keys if k not in logs]
     if missing:
         raise ValueError(f"history has no {missing}; it has {sorted(logs)}.")
-    scale = 1 if steps_per_epoch is None else checks.positive_int(steps_per_epoch, "steps_per_epoch")
+    scale = 1 if steps_per_epoch is None else checks.integer(steps_per_epoch, "steps_per_epoch", at_least=1)
     fig, ax = plt.subplots(figsize=(6, 3.5))
     for key in keys:
         x = np.arange(1, len(logs[key]) + 1) * scale

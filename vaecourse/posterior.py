@@ -27,8 +27,11 @@ MIN_MASS = 0.999  # the share of a Gaussian's mass that must fall on the grid fo
 
 
 def kl_on_grid(log_q, log_posterior, cell):
-    """KL(q || posterior) in nats, a Riemann sum over the grid from both log-densities (values per cell point)."""
-    checks.positive_number(cell, "cell")
+    """KL(q || posterior) in nats, a Riemann sum over the grid from both log-densities (values per cell point).
+
+    First used in notebook 05.
+    """
+    checks.number(cell, "cell", above=0)
     log_q, log_posterior = np.asarray(log_q, "float64"), np.asarray(log_posterior, "float64")
     if log_q.shape != log_posterior.shape:
         raise ValueError(f"log_q and log_posterior must have the same shape, got {log_q.shape} and "
@@ -38,7 +41,10 @@ def kl_on_grid(log_q, log_posterior, cell):
 
 
 def log_diagonal_gaussian(points, mean, std):
-    """log N(points; mean, diag(std^2)) for points (n, d), one value per point."""
+    """log N(points; mean, diag(std^2)) for points (n, d), one value per point.
+
+    First used in notebook 05.
+    """
     points = np.asarray(points, "float64")
     mean, std = np.asarray(mean, "float64"), np.asarray(std, "float64")
     return np.sum(-0.5 * ((points - mean) / std) ** 2 - np.log(std) - 0.5 * np.log(2 * np.pi), axis=1)
@@ -61,6 +67,8 @@ def best_diagonal_gaussian(grid, log_posterior, cell, start_mean, start_std):
     the area of a cell. The search starts from (start_mean, start_std), which must lie on the grid (the
     encoder's q, for instance), and again with the same widths from the posterior's mode (the grid point where
     it is highest); the better of the two answers is returned.
+
+    First used in notebook 05.
     """
     grid = np.asarray(grid, "float64")
     if grid.ndim != 2 or np.asarray(log_posterior).shape != (len(grid),):

@@ -36,11 +36,14 @@ def _kernel_shell():
 
 
 class Progress(keras.callbacks.Callback):
-    """A Keras callback (and a plain counter) that shows "what: step n of total, time left, loss" in place."""
+    """A Keras callback (and a plain counter) that shows "what: step n of total, time left, loss" in place.
+
+    First used in notebook 01.
+    """
 
     def __init__(self, total_steps, what="training"):
         super().__init__()
-        self.total = checks.positive_int(total_steps, "total_steps")
+        self.total = checks.integer(total_steps, "total_steps", at_least=1)
         self.what = what
         self.done = 0
         self.started = self.shown_at = None

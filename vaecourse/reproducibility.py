@@ -20,8 +20,10 @@ def seed_everything(seed=0):
     With op determinism on, TensorFlow picks deterministic kernels (slower on
     some GPU ops, about the same on CPU). Python's hash seed cannot be changed
     from inside a running process; it does not affect the course's numbers.
+
+    First used in notebook 00.
     """
-    checks.seed(seed)
+    checks.integer(seed, "seed", at_least=0)
     random.seed(seed)
     np.random.seed(seed)
     keras.utils.set_random_seed(seed)  # seeds Python, NumPy and the backend again, in Keras' order

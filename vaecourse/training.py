@@ -20,18 +20,21 @@ import argparse
 import dataclasses
 import json
 import math
-import os
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import keras
+import numpy as np
+import tensorflow as tf
 
-from . import checks
-from .data import BINARIZATIONS, SOURCES, load_mnist, make_dataset
+from . import checks, likelihoods, metrics
+from .data import SOURCES, load_mnist
 from .devices import STRATEGIES, distribution_strategy, has_gpu, use_mixed_precision
+from .files import atomic_write
 from .models import DEFAULT_LEARNING_RATE, MODEL_KINDS, build_model
+from .pipeline import BINARIZATIONS, make_dataset
 from .reproducibility import seed_everything
 
 
@@ -67,14 +70,14 @@ class RunConfig:
     source: str = _setting("auto", "which MNIST: auto, full or subset (see vaecourse.data.load_mnist)")
 
     def __post_init__(self):
-        checks.one_of(self.kind, MODEL_KINDS, "kind")
+        checks.one_of(self.kind, "kind", MODEL_KINDS)
         for name in ("latent_dim", "epochs", "batch_size"):
-            checks.positive_int(getattr(self, name), name)
-        checks.positive_number(self.learning_rate, "learning_rate")
-        checks.non_negative_number(self.beta, "beta")
-        checks.seed(self.seed)
-        checks.one_of(self.binarize, BINARIZATIONS, "binarize")
-        checks.one_of(self.source, SOURCES, "source")
+            checks.integer(getattr(self, name), name, at_least=1)
+        checks.number(self.learning_rate, "learning_rate", above=0)
+        checks.number(self.beta, "beta", at_least=0)
+        checks.integer(self.seed, "seed", at_least=0)
+        checks.one_of(self.binarize, "binarize", BINARIZATIONS)
+        checks.one_of(self.source, "source", SOURCES)
 
     def build(self, compile=True):
         """The (encoder, decoder, model) this run trains."""
@@ -84,10 +87,14 @@ class RunConfig:
     def command(self, export=None):
         """The ``python -m vaecourse.training`` command line that repeats this run."""
         words = ["python -m vaecourse.training", self.kind]
-        for field in dataclasses.fields(self)[1:]:
+        for field in _SETTINGS:
             value = getattr(self, field.name)
             words += [f"--{field.name.replace('_', '-')}", f"{_shown(value)}"]
         return " ".join(words + ([f"--export {export}"] if export else []))
+
+
+# The settings of a run after its kind: the command line's options, in the order of RunConfig.
+_SETTINGS = tuple(field for field in dataclasses.fields(RunConfig) if field.name != "kind")
 
 
 def train(kind=None, *, checkpoint=None, resume=False, mixed_precision="auto", distribute=None, progress=True,
@@ -107,7 +114,13 @@ def train(kind=None, *, checkpoint=None, resume=False, mixed_precision="auto", d
     global one, so the run computes what one device would.
     """
     checkpoint, run, history = plan_run(kind, settings, checkpoint, resume)
-    checks.one_of(distribute, STRATEGIES, "distribute")
+    return _train_planned(checkpoint, run, history, resume=resume, mixed_precision=mixed_precision,
+                          distribute=distribute, progress=progress)
+
+
+def _train_planned(checkpoint, run, history, *, resume, mixed_precision, distribute, progress):
+    """Train the run that :func:`plan_run` planned (``train`` and the command line plan it once)."""
+    checks.one_of(distribute, "distribute", STRATEGIES)
     seed_everything(run.seed)
     policy = use_mixed_precision(mixed_precision)
     mnist = load_mnist(run.source, verbose=progress)
@@ -117,10 +130,11 @@ def train(kind=None, *, checkpoint=None, resume=False, mixed_precision="auto", d
         print(f"Training on {devices} with {policy} compute.")
     with strategy.scope():
         encoder, decoder, model = run.build()
-    labels = {"labels": mnist.y_train} if run.kind == "cvae" else {}
+    labelled = MODEL_KINDS[run.kind].labelled
+    labels = {"labels": mnist.y_train} if labelled else {}
     train_data = make_dataset(mnist.x_train, batch_size=run.batch_size, binarization=run.binarize, seed=run.seed,
                               **labels)
-    test_labels = {"labels": mnist.y_test} if run.kind == "cvae" else {}
+    test_labels = {"labels": mnist.y_test} if labelled else {}
     test_data = make_dataset(mnist.x_test, batch_size=1000, shuffle=False, **test_labels)
     steps_per_epoch = math.ceil(len(mnist.x_train) / run.batch_size)
 
@@ -217,20 +231,41 @@ def restore_checkpoint(model, path, steps_per_epoch):
     return int(model.optimizer.iterations.numpy()) // steps_per_epoch
 
 
+def export(encoder, decoder, path, *, run):
+    """Save a trained encoder and decoder as one model without optimizer state, with a card beside it.
+
+    The model is built afresh from ``run`` (uncompiled: a third of a
+    checkpoint's size) and takes the trained weights. The card (same name,
+    ``.json``) records the run and the held-out figures on the test digits of
+    the data it was trained with: ELBO and its parts for a VAE or CVAE,
+    reconstruction loss and MSE for an autoencoder. Returns the card.
+    """
+    twin_encoder, twin_decoder, model = run.build(compile=False)
+    twin_encoder.set_weights(encoder.get_weights())
+    twin_decoder.set_weights(decoder.get_weights())
+    mnist = load_mnist(run.source, verbose=False)
+    kind = MODEL_KINDS[run.kind]
+    if not kind.variational:
+        outputs = model.predict(mnist.x_test, batch_size=1000, verbose=0)
+        x_hat = np.asarray(likelihoods.pixel_means(twin_decoder, outputs))
+        held_out = {"reconstruction_nll": round(metrics.reconstruction_nll(model, twin_decoder, mnist.x_test), 2),
+                    "mse": round(metrics.reconstruction_mse(mnist.x_test, x_hat), 5)}
+    else:
+        labels = mnist.y_test if kind.labelled else None
+        elbo = metrics.evaluate_elbo(twin_encoder, twin_decoder, mnist.x_test, labels=labels, num_samples=10)
+        held_out = {"elbo": round(elbo.elbo, 2), "reconstruction": round(elbo.reconstruction, 2),
+                    "kl": round(elbo.kl, 2)}
+    card = {"kind": run.kind, "run": dataclasses.asdict(run), "command": run.command(export=Path(path).name),
+            "data": mnist.describe(), "held_out": held_out, "parameters": model.count_params(),
+            "likelihood": likelihoods.likelihood_of(twin_decoder).describe(),
+            "versions": {"tensorflow": tf.__version__, "keras": keras.__version__}}
+    atomic_write(path, model.save)
+    atomic_write(Path(path).with_suffix(".json"), lambda p: Path(p).write_text(json.dumps(card, indent=1) + "\n"))
+    return card
+
+
 def _record_path(checkpoint):
     return checkpoint.with_suffix(".json")
-
-
-def atomic_write(path, write):
-    """Call write(temporary_path), then rename onto path: readers never see half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.stem}.partial{path.suffix}")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 class _StopOnDivergence(keras.callbacks.Callback):
@@ -310,7 +345,7 @@ def _parser():
                                                                      "the checkpoint's)")
     # One option per RunConfig field. Its default is RunConfig's, and an option not given stays
     # out of the arguments (SUPPRESS), so that --resume can tell given settings from defaults.
-    for field in dataclasses.fields(RunConfig)[1:]:
+    for field in _SETTINGS:
         kind = {"binarize": lambda text: None if text == "none" else text}.get(field.name, type(field.default))
         choices = {"binarize": ("dynamic", "static", None), "source": SOURCES}.get(field.name)
         parser.add_argument(f"--{field.name.replace('_', '-')}", type=kind, choices=choices,
@@ -339,14 +374,13 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.export is not None and args.export.suffix != ".keras":
         parser.error(f"--export must end in .keras, got {str(args.export)!r}")
-    settings = {field.name: getattr(args, field.name) for field in dataclasses.fields(RunConfig)[1:]
-                if hasattr(args, field.name)}
+    settings = {field.name: getattr(args, field.name) for field in _SETTINGS if hasattr(args, field.name)}
     try:
-        _, run, _ = plan_run(args.kind, settings, args.checkpoint, args.resume)
-        encoder, decoder, model, history = train(
-            args.kind, checkpoint=args.checkpoint, resume=args.resume,
+        checkpoint, run, history = plan_run(args.kind, settings, args.checkpoint, args.resume)
+        encoder, decoder, _, _ = _train_planned(
+            checkpoint, run, history, resume=args.resume,
             mixed_precision={"auto": "auto", "on": True, "off": False}[args.mixed_precision],
-            distribute=None if args.distribute == "none" else args.distribute, **settings)
+            distribute=None if args.distribute == "none" else args.distribute, progress=True)
     except KeyboardInterrupt:
         where = f"; the last complete checkpoint is {args.checkpoint}" if args.checkpoint else ""
         print(f"\nInterrupted{where}. Continue with --resume.", file=sys.stderr)
@@ -355,8 +389,6 @@ def main(argv=None):
         print(f"error: {error}", file=sys.stderr)
         return 2
     if args.export is not None:
-        from .pretrained import export
-
         card = export(encoder, decoder, args.export, run=run)
         print(f"Wrote {args.export} and its card: {card['held_out']}")
     return 0

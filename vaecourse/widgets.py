@@ -37,7 +37,6 @@ import traitlets
 from PIL import Image
 
 from . import checks, judge
-from .data import check_images, check_labels
 from .likelihoods import pixel_means
 from .plots import codes_picture, gaussian_grid, tile, where_classes_lie
 from .portable import NotPortable, export_decoder, export_model
@@ -122,8 +121,8 @@ class _Explorer(anywidget.AnyWidget):
     judge_threshold = traitlets.Float(judge.THRESHOLD).tag(sync=True)
 
     def __init__(self, renderer, *, kind, decode_in, image_size, **traits):
-        checks.one_of(decode_in, DECODE_IN, "decode_in")
-        checks.integer_in(image_size, renderer.width, name="image_size")
+        checks.one_of(decode_in, "decode_in", DECODE_IN)
+        checks.integer(image_size, "image_size", at_least=renderer.width)
         self.renderer = renderer
         spec, weights, note = None, b"", ""
         if decode_in != "kernel":
@@ -207,9 +206,9 @@ class _SliderExplorer(_Explorer):
     z = traitlets.List(traitlets.Float()).tag(sync=True)
 
     def __init__(self, renderer, *, extent, map_size, **kwargs):
-        checks.positive_number(extent, "extent (the sliders' half-range)")
+        checks.number(extent, "extent (the sliders' half-range)", above=0)
         if renderer.latent_dim == 2:
-            checks.integer_in(map_size, 2 * renderer.width, name="map_size")
+            checks.integer(map_size, "map_size", at_least=2 * renderer.width)
         super().__init__(renderer, extent=float(extent), z=[0.0] * renderer.latent_dim,
                          map_size=map_size if renderer.latent_dim == 2 else 0, **kwargs)
 
@@ -278,6 +277,8 @@ class LatentExplorer(_SliderExplorer):
     kernel), "browser" (or a :class:`~vaecourse.portable.NotPortable` error),
     or "kernel". title: what a screen reader calls this explorer (two on one
     page need different ones), e.g. "the 2-D VAE".
+
+    First used in notebook 04.
     """
 
     def __init__(self, decoder, *, encoder=None, images=None, labels=None, extent=3.0, image_size=168,
@@ -307,6 +308,8 @@ class ConditionalExplorer(_SliderExplorer):
     digit; the same z under another label keeps the style and changes the
     class. Set ``explorer.digit`` from Python to switch. Other arguments as
     for :class:`LatentExplorer`.
+
+    First used in notebook 08.
     """
 
     digit = traitlets.Int(0).tag(sync=True)
@@ -315,7 +318,7 @@ class ConditionalExplorer(_SliderExplorer):
     def __init__(self, cvae_decoder, *, digit=0, extent=3.0, image_size=168, map_size=240, decode_in="auto",
                  title=""):
         renderer = _Renderer(cvae_decoder, conditional=True)
-        checks.integer_in(digit, 0, renderer.num_classes - 1, name="digit")
+        checks.integer(digit, "digit", at_least=0, at_most=renderer.num_classes - 1)
         super().__init__(renderer, kind="conditional", extent=extent, map_size=map_size, image_size=image_size,
                          decode_in=decode_in, digit=digit, num_classes=renderer.num_classes, title=title,
                          map_quantiles=MAP_GRID)
@@ -329,7 +332,7 @@ class ConditionalExplorer(_SliderExplorer):
 
     @traitlets.validate("digit")
     def _valid_digit(self, proposal):
-        return _as_trait_error(checks.integer_in, proposal["value"], 0, self.num_classes - 1, name="digit")
+        return _as_trait_error(checks.integer, proposal["value"], "digit", at_least=0, at_most=self.num_classes - 1)
 
     def _send_map(self, change=None):
         if self.map_size and self.decodes_in == "kernel":
@@ -344,6 +347,8 @@ class InterpolationExplorer(_Explorer):
     (optional): their classes, so that a screen reader hears which digits the
     ends are. Setting ``first`` or ``second`` (from the widget or from Python)
     encodes the new digit in the kernel; moving ``t`` is drawn in the browser.
+
+    First used in notebook 11.
     """
 
     t = traitlets.Float(0.0).tag(sync=True)
@@ -358,14 +363,14 @@ class InterpolationExplorer(_Explorer):
                  title=""):
         renderer = _Renderer(decoder, conditional=False)
         checks.keras_model(encoder, "encoder")
-        check_images(images, "images")
+        checks.images(images, "images")
         code_size = encoder.outputs[0].shape[-1]
         if code_size != renderer.latent_dim:
             raise ValueError(f"the encoder's code has size {code_size} but the decoder expects {renderer.latent_dim}.")
         for name, index in (("first", first), ("second", second)):
-            checks.integer_in(index, 0, len(images) - 1, name=name)
+            checks.integer(index, name, at_least=0, at_most=len(images) - 1)
         self.encoder, self.images = encoder, images
-        self.labels = None if labels is None else check_labels(labels, len(images), name="labels")
+        self.labels = None if labels is None else checks.labels(labels, "labels", len(images))
         super().__init__(renderer, kind="interpolation", decode_in=decode_in, image_size=image_size,
                          count=len(images), first=first, second=second, ends=self._codes([first, second]),
                          title=title)
@@ -376,11 +381,12 @@ class InterpolationExplorer(_Explorer):
 
     @traitlets.validate("t")
     def _valid_t(self, proposal):
-        return float(_as_trait_error(checks.number_in, proposal["value"], 0.0, 1.0, "t"))
+        return float(_as_trait_error(checks.number, proposal["value"], "t", at_least=0.0, at_most=1.0))
 
     @traitlets.validate("first", "second")
     def _valid_index(self, proposal):
-        return _as_trait_error(checks.integer_in, proposal["value"], 0, self.count - 1, name=proposal["trait"].name)
+        return _as_trait_error(checks.integer, proposal["value"], proposal["trait"].name, at_least=0,
+                               at_most=self.count - 1)
 
     def _codes(self, indices):
         codes = self.encoder(self.images[indices], training=False)
@@ -453,8 +459,8 @@ def _encoded(encoder, images, labels):
     checks.keras_model(encoder, "encoder")
     if images is None or labels is None:
         raise ValueError("a map of encoded digits needs images and labels as well as the encoder.")
-    check_images(images, "images")
-    labels = check_labels(labels, len(images), name="labels")
+    checks.images(images, "images")
+    labels = checks.labels(labels, "labels", len(images))
     codes = encoder(images, training=False)
     return np.asarray(codes[0] if isinstance(codes, (list, tuple)) else codes), labels
 

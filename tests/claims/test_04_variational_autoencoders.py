@@ -91,7 +91,7 @@ def test_the_generalization_gap_grows(values):
 
 @claim("c0341143", "the judge reads only about a third to three fifths of the\nreconstructions as that digit")
 def test_about_half_the_reconstructions_read_as_their_digit(values):
-    assert 0.3 < values["read_back_right"] < 0.68, values["read_back_right"]  # 0.37 to 0.64 over SEED 0 and 1, both paths
+    assert 0.3 < values["read_back_right"] < 0.68, values["read_back_right"]  # 0.37 to 0.64 at SEEDs 0-1
     assert values["read_back_unreadable"] > 0.1, values["read_back_unreadable"]
 
 
