@@ -23,6 +23,7 @@ Organised by concept, one small module each:
 ``progress``        one progress line per long training cell
 ``quiet``           TensorFlow without its start-up notices (``import vaecourse`` sees to it)
 ``install``         what a notebook's first cell says after it installed the course (Colab)
+``exercises``       ``check``: feedback on your own answer to an exercise, without giving the answer away
 
 Importing the package itself imports nothing heavy.
 """

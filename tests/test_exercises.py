@@ -1,0 +1,112 @@
+"""The exercise checks: the reference answer passes, and answers students really write get their hint."""
+
+import numpy as np
+import pytest
+
+from vaecourse.exercises import check
+
+pytestmark = pytest.mark.unit
+
+
+def _said(capsys, exercise, answer, *context):
+    passed = check(exercise, answer, *context)
+    line = capsys.readouterr().out
+    assert line.count("\n") == 1, line  # one line, whatever the answer
+    return passed, line
+
+
+# --- 00.1: mean ink per class ---------------------------------------------------------------
+
+def test_mean_ink_per_class(mnist, capsys):
+    x, y = mnist.x_train, mnist.y_train
+    right = [x[y == d].mean() for d in range(10)]
+    assert _said(capsys, "00.1", right, mnist) == (True, "Exercise 00.1: right.\n")
+    assert _said(capsys, "00.1", [mnist.x_test[mnist.y_test == d].mean() for d in range(10)], mnist)[0]
+
+    wrong = {
+        "wrong order": [right[d] for d in range(9, -1, -1)],
+        "sums": [x[y == d].sum() for d in range(10)],
+        "only the pixels with ink": [x[y == d][x[y == d] > 0].mean() for d in range(10)],
+    }
+    for mistake, answer in wrong.items():
+        passed, line = _said(capsys, "00.1", answer, mnist)
+        assert not passed and mistake in line, (mistake, line)
+    passed, line = _said(capsys, "00.1", right[:9], mnist)
+    assert not passed and "9 numbers, not one per class" in line
+
+
+# --- 00.2: the five test digits farthest from their class mean -----------------------------
+
+def test_farthest_from_their_class_mean(mnist, capsys):
+    x, y = mnist.x_test, mnist.y_test
+    class_means = np.stack([mnist.x_train[mnist.y_train == d].mean(axis=0) for d in range(10)])
+    distance = ((x - class_means[y]) ** 2).sum(axis=(1, 2, 3))
+    assert _said(capsys, "00.2", np.argsort(distance)[-5:][::-1], mnist)[0]  # in any order
+
+    passed, line = _said(capsys, "00.2", np.argsort(distance)[:5], mnist)
+    assert not passed and "closest" in line
+    overall = ((x - x.mean(axis=0)) ** 2).sum(axis=(1, 2, 3))
+    passed, line = _said(capsys, "00.2", np.argsort(overall)[-5:], mnist)
+    assert not passed and "mean of all digits" in line
+
+
+# --- 00.3: binarizing at random -------------------------------------------------------------
+
+def test_random_binarization(mnist, capsys):
+    grey = mnist.x_train[:10]
+    rng = np.random.default_rng(0)
+    right = [(rng.random(grey.shape) < grey).astype("float32") for _ in range(2)]
+    assert _said(capsys, "00.3", right, grey)[0]
+
+    passed, line = _said(capsys, "00.3", [(grey > 0.5).astype("float32")] * 2, grey)
+    assert not passed and "same image" in line
+    reversed_draws = [(rng.random(grey.shape) > grey).astype("float32") for _ in range(2)]
+    passed, line = _said(capsys, "00.3", reversed_draws, grey)
+    assert not passed and "wrong way round" in line
+    passed, line = _said(capsys, "00.3", right[0], grey)
+    assert not passed and "shape" in line
+
+
+# --- 04.1: the KL between two Gaussians -----------------------------------------------------
+
+def test_kl_between_two_gaussians(capsys):
+    def right(mu1, sigma1, mu2, sigma2):
+        return np.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
+
+    assert _said(capsys, "04.1", right) == (True, "Exercise 04.1: right.\n")
+
+    wrong = {
+        "other direction": lambda m1, s1, m2, s2: np.log(s1 / s2) + (s2**2 + (m2 - m1) ** 2) / (2 * s1**2) - 0.5,
+        "as variances": lambda m1, v1, m2, v2: 0.5 * np.log(v2 / v1) + (v1 + (m1 - m2) ** 2) / (2 * v2) - 0.5,
+        "constant term": lambda m1, s1, m2, s2: np.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2),
+        "wrong sign": lambda m1, s1, m2, s2: np.log(s1 / s2) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5,
+        "means move apart": lambda m1, s1, m2, s2: np.log(s2 / s1) + s1**2 / (2 * s2**2) - 0.5,
+        "from itself is 0": lambda m1, s1, m2, s2: (m1 - m2) ** 2 + 1.0,
+        "negative for": lambda m1, s1, m2, s2: np.log(s2 / s1) + (m1 - m2) ** 2,
+    }
+    for mistake, answer in wrong.items():
+        passed, line = _said(capsys, "04.1", answer)
+        assert not passed and mistake in line, (mistake, line)
+
+
+# --- what any check says to an answer that is unfinished, malformed or crashes ----------------
+
+def test_an_unfinished_or_broken_answer_gets_a_message_not_a_stack_trace(capsys):
+    passed, line = _said(capsys, "04.1", ...)
+    assert not passed and "nothing to check yet" in line and "kl(mu1, sigma1, mu2, sigma2)" in line
+    passed, line = _said(capsys, "04.1", lambda mu, sigma: mu)
+    assert not passed and "raised TypeError" in line
+    passed, line = _said(capsys, "04.1", lambda *args: "0.5 nats")
+    assert not passed and "not a number" in line
+    passed, line = _said(capsys, "04.1", 0.5)
+    assert not passed and "not a function" in line
+    passed, line = _said(capsys, "99.9", 0.5)
+    assert not passed and "no check for exercise '99.9'" in line and "04.1" in line
+
+
+def test_a_binarization_with_the_wrong_chance_of_ink_is_told_so(mnist, capsys):
+    grey = mnist.x_train[:10]
+    rng = np.random.default_rng(0)
+    passed, line = _said(capsys, "00.3", [(rng.random(grey.shape) < grey / 2).astype("float32") for _ in range(2)],
+                         grey)
+    assert not passed and "chance of ink should equal the grey level" in line and "wrong way" not in line

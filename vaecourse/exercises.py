@@ -1,0 +1,216 @@
+"""Feedback on your own answer to an exercise: what looks wrong and where to look, never the answer.
+
+An exercise that asks for code or a number has a check, which you call in the
+notebook on your answer::
+
+    from vaecourse.exercises import check
+    check("04.1", my_kl)  # exercise 1 of notebook 04: your function kl(mu1, sigma1, mu2, sigma2)
+
+A check tries the answer on inputs of its own and compares it with the
+course's reference. When they differ, it first asks whether the answer is one
+of the mistakes students often make (a variance where a standard deviation
+belongs, the KL's two directions swapped, a fixed threshold where a random one
+was asked for, ...) and names that mistake; otherwise it says which property
+fails, on which input. It prints one line and returns True or False; it never
+raises, so an unfinished answer or one that crashes gets a message, not a
+stack trace.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+_UNFINISHED = (None, Ellipsis, NotImplemented)
+
+
+@dataclass(frozen=True)
+class _Check:
+    what: str  # what the answer must be, for the message about an unfinished or malformed answer
+    run: object  # run(answer, *context) -> None when right, else the hint
+
+
+_CHECKS = {}
+
+
+def _exercise(key, what):
+    def register(run):
+        _CHECKS[key] = _Check(what, run)
+        return run
+
+    return register
+
+
+def check(exercise, answer, *context):
+    """Print whether ``answer`` to ``exercise`` (e.g. "04.1") holds, or a hint at what is wrong; True if it holds.
+
+    ``context`` is what the exercise's answer is about, where it needs it (the
+    ``mnist`` record, the grey digits you binarized).
+    """
+    if exercise not in _CHECKS:
+        known = ", ".join(sorted(_CHECKS))
+        print(f"There is no check for exercise {exercise!r}; the exercises with checks are: {known}.")
+        return False
+    entry = _CHECKS[exercise]
+    if any(answer is unfinished for unfinished in _UNFINISHED):
+        print(f"Exercise {exercise}: nothing to check yet. Your answer should be {entry.what}.")
+        return False
+    try:
+        hint = entry.run(answer, *context)
+    except _Malformed as problem:
+        hint = f"{problem} Your answer should be {entry.what}."
+    if hint is None:
+        print(f"Exercise {exercise}: right.")
+        return True
+    print(f"Exercise {exercise}: not yet. {hint}")
+    return False
+
+
+class _Malformed(Exception):
+    """The answer is not the kind of thing the exercise asks for."""
+
+
+def _call(function, *args):
+    """``function(*args)`` as a float; a crash or a non-number becomes a message that names the input."""
+    shown = ", ".join(f"{value:g}" for value in args)
+    try:
+        value = function(*args)
+    except Exception as error:  # any mistake in the student's code is reported, not raised
+        raise _Malformed(f"Your function raised {type(error).__name__} ({error}) when called with ({shown}).") from None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise _Malformed(f"Your function returned {type(value).__name__} for ({shown}), not a number.") from None
+
+
+def _array(answer, name):
+    try:
+        return np.asarray(answer, dtype="float64")
+    except (TypeError, ValueError):
+        raise _Malformed(f"{name} could not be read as an array of numbers.") from None
+
+
+# --- notebook 00 ----------------------------------------------------------------------------
+
+def _ink_by_class(x, y):
+    return np.array([x[y == digit].mean() for digit in range(10)])
+
+
+@_exercise("00.1", "ten numbers: the mean pixel intensity of each class 0 to 9, in that order")
+def _mean_ink(answer, mnist):
+    ink = _array(answer, "Your answer").ravel()
+    if ink.shape != (10,):
+        raise _Malformed(f"It holds {ink.size} numbers, not one per class.")
+    for x, y in ((mnist.x_train, mnist.y_train), (mnist.x_test, mnist.y_test)):
+        reference = _ink_by_class(x, y)
+        if np.allclose(ink, reference, rtol=1e-4):
+            return None
+        if np.allclose(np.sort(ink), np.sort(reference), rtol=1e-4):
+            return "The right numbers in the wrong order: entry d must belong to the digits labelled d."
+        counts = np.bincount(y, minlength=10) * x[0].size
+        if np.allclose(ink, reference * counts, rtol=1e-4):
+            return "These are sums of pixel values; the exercise asks for means (divide, or use .mean())."
+        inked = np.array([x[(y == digit)][x[y == digit] > 0].mean() for digit in range(10)])
+        if np.allclose(ink, inked, rtol=1e-4):
+            return "You averaged only the pixels with ink; the mean intensity averages every pixel, background too."
+    if np.all((ink > 0) & (ink < 1)):
+        return "Each number should be the mean over all pixels of all the digits of one class; yours are not."
+    return "A mean pixel intensity lies between 0 and 1 (pixels run from 0 to 1); some of yours do not."
+
+
+@_exercise("00.2", "the indices of five test digits (into mnist.x_test)")
+def _farthest_digits(answer, mnist):
+    chosen = _array(answer, "Your answer").ravel()
+    if chosen.shape != (5,) or not np.all(chosen == np.round(chosen)):
+        raise _Malformed("It should be five whole numbers.")
+    chosen = set(chosen.astype(int).tolist())
+    if min(chosen) < 0 or max(chosen) >= len(mnist.x_test):
+        return f"Some indices are outside the test digits (0 to {len(mnist.x_test) - 1})."
+
+    def five_by(distance, farthest=True):
+        order = np.argsort(distance, kind="stable")
+        return set((order[-5:] if farthest else order[:5]).tolist())
+
+    x, y = mnist.x_test, mnist.y_test
+    class_means = np.stack([mnist.x_train[mnist.y_train == digit].mean(axis=0) for digit in range(10)])
+    to_own_class = ((x - class_means[y]) ** 2).sum(axis=(1, 2, 3))
+    if chosen == five_by(to_own_class):
+        return None
+    if chosen == five_by(to_own_class, farthest=False):
+        return "These are the five closest to their class's mean image; the exercise asks for the farthest."
+    if chosen == five_by(((x - mnist.x_train.mean(axis=0)) ** 2).sum(axis=(1, 2, 3))):
+        return "These are farthest from the mean of all digits; measure each digit against its own class's mean."
+    test_means = np.stack([x[y == digit].mean(axis=0) for digit in range(10)])
+    if chosen == five_by(((x - test_means[y]) ** 2).sum(axis=(1, 2, 3))):
+        return "You took the class means of the test digits; the lesson's class means are the training digits'."
+    return "Not the five test digits farthest from their own class's mean image (in squared pixel distance)."
+
+
+@_exercise("00.3", "two binarized copies of the grey digits, as an array or a list of two arrays")
+def _random_binarization(answer, grey):
+    draws = _array(answer, "Your answer")
+    grey = np.asarray(grey, dtype="float64")
+    if draws.shape != (2, *grey.shape):
+        raise _Malformed(f"It has shape {draws.shape}; two draws of the digits have shape {(2, *grey.shape)}.")
+    if not np.all((draws == 0) | (draws == 1)):
+        return "A binarized pixel is 0 or 1; yours hold other values."
+    if np.array_equal(draws[0], draws[1]):
+        return ("Your two draws are the same image. A fixed threshold gives the same result every time; "
+                "make each pixel ink with a probability equal to its grey level, drawing anew each time.")
+    if np.any(draws[:, grey == 0] == 1):
+        return "Background pixels (grey level 0) came out as ink: is the comparison the wrong way round?"
+    if np.any(draws[:, grey == 1] == 0):
+        return "Pixels of full ink (grey level 1) came out blank: the chance of ink should equal the grey level."
+    middle = (grey > 0.2) & (grey < 0.8)
+    share, expected = draws[:, middle].mean(), grey[middle].mean()
+    spread = 4 * math.sqrt(expected * (1 - expected) / max(2 * middle.sum(), 1))
+    if abs(share - expected) > spread + 0.02:
+        return (f"Grey pixels came out as ink {share:.0%} of the time, but their mean grey level is {expected:.0%}: "
+                "the chance of ink should equal the grey level.")
+    return None
+
+
+# --- notebook 04 ----------------------------------------------------------------------------
+
+def _kl_normal(mu1, sigma1, mu2, sigma2):
+    return math.log(sigma2 / sigma1) + (sigma1**2 + (mu1 - mu2) ** 2) / (2 * sigma2**2) - 0.5
+
+
+# Answers students often write instead, with what to say about each: (mistake, hint).
+_KL_MISTAKES = (
+    (lambda m1, s1, m2, s2: _kl_normal(m2, s2, m1, s1),
+     "This is KL(p || q), the other direction: take the expectation under q = N(mu1, sigma1^2)."),
+    (lambda m1, s1, m2, s2: _kl_normal(m1, math.sqrt(s1), m2, math.sqrt(s2)),
+     "Your function treats sigma1 and sigma2 as variances; they are standard deviations."),
+    (lambda m1, s1, m2, s2: _kl_normal(m1, s1, m2, s2) + 0.5,
+     "Off by exactly 1/2 on every input: look at the constant term."),
+    (lambda m1, s1, m2, s2: _kl_normal(m1, s1, m2, s2) - 2 * math.log(s2 / s1),
+     "The log term has the wrong sign: it is log(sigma2 / sigma1), which grows as q gets narrower than p."),
+    (lambda m1, s1, m2, s2: _kl_normal(m1, s1, m1, s2),
+     "Your KL does not change when the means move apart: the expectation of (z - mu2)^2 under q also "
+     "holds (mu1 - mu2)^2."),
+)
+
+
+@_exercise("04.1", "a function kl(mu1, sigma1, mu2, sigma2) for 1-D Gaussians, sigma the standard deviation")
+def _kl_between_gaussians(answer):
+    if not callable(answer):
+        raise _Malformed(f"It is a {type(answer).__name__}, not a function.")
+    rng = np.random.default_rng(2024)
+    cases = [(float(m1), float(s1), float(m2), float(s2))
+             for m1, s1, m2, s2 in zip(rng.normal(0, 1.5, 40), rng.uniform(0.2, 3, 40), rng.normal(0, 1.5, 40),
+                                       rng.uniform(0.2, 3, 40), strict=True)]
+    yours = np.array([_call(answer, *case) for case in cases])
+    if np.allclose(yours, [_kl_normal(*case) for case in cases], rtol=1e-6, atol=1e-9):
+        return None
+    for mistake, hint in _KL_MISTAKES:
+        if np.allclose(yours, [mistake(*case) for case in cases], rtol=1e-6, atol=1e-9):
+            return hint
+    same = _call(answer, 0.3, 1.7, 0.3, 1.7)
+    if abs(same) > 1e-6:
+        return f"kl(0.3, 1.7, 0.3, 1.7) gives {same:.4g}: the KL of a distribution from itself is 0."
+    negative = [case for case, value in zip(cases, yours, strict=True) if value < -1e-9]
+    if negative:
+        shown = ", ".join(f"{value:g}" for value in negative[0])
+        return f"Your KL is negative for ({shown}); a KL is never negative."
+    return "Your function differs from the KL of the two Gaussians; compare it with a Monte-Carlo estimate."
