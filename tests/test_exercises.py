@@ -110,3 +110,49 @@ def test_a_binarization_with_the_wrong_chance_of_ink_is_told_so(mnist, capsys):
     passed, line = _said(capsys, "00.3", [(rng.random(grey.shape) < grey / 2).astype("float32") for _ in range(2)],
                          grey)
     assert not passed and "chance of ink should equal the grey level" in line and "wrong way" not in line
+
+
+# --- 06.2: free bits ------------------------------------------------------------------------
+
+def _free_bits_layer(charge, passes_on=True):
+    """A layer as a student writes it, charging ``charge(per_example_and_dimension_kl, free_nats)``."""
+    from keras import layers, ops
+
+    class FreeBitsKL(layers.Layer):
+        def __init__(self, free_nats=0.5, **kwargs):
+            super().__init__(**kwargs)
+            self.free_nats = free_nats
+
+        def call(self, inputs):
+            z_mean, z_log_var = inputs
+            kl = -0.5 * (1 + z_log_var - z_mean**2 - ops.exp(z_log_var))
+            self.add_loss(charge(kl, self.free_nats))
+            return (z_mean, z_log_var) if passes_on else z_mean
+
+    return FreeBitsKL
+
+
+def test_free_bits(capsys):
+    from keras import ops
+
+    right = _free_bits_layer(lambda kl, floor: ops.sum(ops.maximum(ops.mean(kl, axis=0), floor)))
+    assert _said(capsys, "06.2", right) == (True, "Exercise 06.2: right.\n")
+
+    wrong = {
+        "floored each digit's KL": lambda kl, floor: ops.mean(ops.sum(ops.maximum(kl, floor), axis=1)),
+        "a floor on the total": lambda kl, floor: ops.maximum(ops.sum(ops.mean(kl, axis=0)), floor),
+        "max, not min": lambda kl, floor: ops.sum(ops.minimum(ops.mean(kl, axis=0), floor)),
+        "plain KL": lambda kl, floor: ops.sum(ops.mean(kl, axis=0)),
+    }
+    for mistake, charge in wrong.items():
+        passed, line = _said(capsys, "06.2", _free_bits_layer(charge))
+        assert not passed and mistake in line, (mistake, line)
+    passed, line = _said(capsys, "06.2", _free_bits_layer(lambda kl, floor: ops.sum(kl) * 0, passes_on=True))
+    assert not passed and "free bits would charge something else" in line
+    passed, line = _said(capsys, "06.2", _free_bits_layer(
+        lambda kl, floor: ops.sum(ops.maximum(ops.mean(kl, axis=0), floor)), passes_on=False))
+    assert not passed and "return its inputs" in line
+    passed, line = _said(capsys, "06.2", _free_bits_layer(lambda kl, floor: kl.no_such_method()))
+    assert not passed and "raised AttributeError" in line and "no_such_method" in line
+    passed, line = _said(capsys, "06.2", right())
+    assert not passed and "a layer, not its class" in line

@@ -17,6 +17,7 @@ stack trace.
 """
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,11 +77,19 @@ def _call(function, *args):
     try:
         value = function(*args)
     except Exception as error:  # any mistake in the student's code is reported, not raised
-        raise _Malformed(f"Your function raised {type(error).__name__} ({error}) when called with ({shown}).") from None
+        raise _Malformed(f"Your function raised {_short(error)} when called with ({shown}).") from None
     try:
         return float(value)
     except (TypeError, ValueError):
         raise _Malformed(f"Your function returned {type(value).__name__} for ({shown}), not a number.") from None
+
+
+def _short(error):
+    """``TypeError (the first line that says what went wrong)``, without Keras' wrapping or colour codes."""
+    lines = [line.strip() for line in re.sub(r"\x1b\[[0-9;]*m", "", str(error)).splitlines()]
+    said = [line for line in lines if line and not line.startswith(("Exception encountered", "Arguments received",
+                                                                     "•"))]
+    return f"{type(error).__name__} ({said[0] if said else 'no message'})"
 
 
 def _array(answer, name):
@@ -214,3 +223,59 @@ def _kl_between_gaussians(answer):
         shown = ", ".join(f"{value:g}" for value in negative[0])
         return f"Your KL is negative for ({shown}); a KL is never negative."
     return "Your function differs from the KL of the two Gaussians; compare it with a Monte-Carlo estimate."
+
+
+# --- notebook 06 ----------------------------------------------------------------------------
+
+def _kl_per_example_and_dimension(z_mean, z_log_var):
+    return -0.5 * (1 + z_log_var - z_mean**2 - np.exp(z_log_var))
+
+
+# What a free-bits layer charges, written right and written the ways it goes wrong: (charge, hint).
+_FREE_BITS_MISTAKES = (
+    (lambda kl, floor: np.mean(np.sum(np.maximum(kl, floor), axis=1)),
+     "You floored each digit's KL; free bits floor each dimension's KL averaged over the batch, then sum."),
+    (lambda kl, floor: np.sum(np.minimum(np.mean(kl, axis=0), floor)),
+     "A dimension below the floor should be charged the floor: max, not min."),
+    (lambda kl, floor: np.sum(np.mean(kl, axis=0)),  # also what a floor on the total KL charges
+     "Your layer charges the plain KL (a floor on the total changes nothing once the total is above it): "
+     "each dimension below free_nats should cost free_nats."),
+    (lambda kl, floor: np.mean(np.maximum(np.mean(kl, axis=0), floor)),
+     "You averaged the floored KL over the dimensions; the KL of a code is their sum."),
+)
+
+
+@_exercise("06.2", "a Keras layer class, FreeBitsKL(free_nats=0.5), that adds the free-bits KL with add_loss")
+def _free_bits(answer):
+    if not isinstance(answer, type):
+        if hasattr(answer, "add_loss"):
+            raise _Malformed("It is a layer, not its class: pass FreeBitsKL itself, without ().")
+        raise _Malformed(f"It is a {type(answer).__name__}, not a class.")
+    rng = np.random.default_rng(6)
+    # Nine dimensions: three in use, three nearly collapsed (the floor decides their charge) and three in use
+    # for half of the digits only (where flooring each digit's KL and flooring the average part ways).
+    used = rng.random((64, 9)) < np.repeat([1.0, 0.0, 0.5], 3)
+    z_mean = np.where(used, rng.normal(0, 2, (64, 9)), rng.normal(0, 0.05, (64, 9))).astype("float32")
+    z_log_var = np.where(used, rng.normal(-3, 0.5, (64, 9)), rng.normal(0, 0.05, (64, 9))).astype("float32")
+    try:
+        layer = answer(free_nats=0.5)
+        outputs = layer((z_mean, z_log_var))
+    except Exception as error:  # any mistake in the student's layer is reported, not raised
+        raise _Malformed(f"Building or calling your layer raised {_short(error)}.") from None
+    if not layer.losses:
+        return "Your layer adds no loss: call self.add_loss(...) inside call()."
+    charged = float(sum(float(loss) for loss in layer.losses))
+    kl = _kl_per_example_and_dimension(z_mean.astype("float64"), z_log_var.astype("float64"))
+    reference = np.sum(np.maximum(np.mean(kl, axis=0), 0.5))
+    if not math.isclose(charged, reference, rel_tol=1e-4):
+        for mistake, hint in _FREE_BITS_MISTAKES:
+            if math.isclose(charged, mistake(kl, 0.5), rel_tol=1e-4):
+                return hint
+        return f"Your layer adds {charged:.4g} nats for these codes; free bits would charge something else."
+    try:
+        passed_on = [np.asarray(tensor) for tensor in outputs]
+    except TypeError:
+        passed_on = []
+    if len(passed_on) != 2 or not all(np.allclose(a, b) for a, b in zip(passed_on, (z_mean, z_log_var), strict=True)):
+        return "The loss is right, but the layer must return its inputs, (z_mean, z_log_var), unchanged."
+    return None
