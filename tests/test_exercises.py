@@ -143,6 +143,8 @@ def test_free_bits(capsys):
         "a floor on the total": lambda kl, floor: ops.maximum(ops.sum(ops.mean(kl, axis=0)), floor),
         "max, not min": lambda kl, floor: ops.sum(ops.minimum(ops.mean(kl, axis=0), floor)),
         "plain KL": lambda kl, floor: ops.sum(ops.mean(kl, axis=0)),
+        "averaged the floored KL over the dimensions": lambda kl, floor: ops.mean(ops.maximum(ops.mean(kl, axis=0),
+                                                                                             floor)),
     }
     for mistake, charge in wrong.items():
         passed, line = _said(capsys, "06.2", _free_bits_layer(charge))
