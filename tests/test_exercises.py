@@ -158,3 +158,31 @@ def test_free_bits(capsys):
     assert not passed and "raised AttributeError" in line and "no_such_method" in line
     passed, line = _said(capsys, "06.2", right())
     assert not passed and "a layer, not its class" in line
+
+
+# --- 01.5: the PPCA posterior ----------------------------------------------------------------
+
+def test_ppca_posterior(capsys):
+    def right(x, W, mu, sigma2):
+        M = W.T @ W + sigma2 * np.eye(W.shape[1])
+        return np.linalg.inv(M) @ W.T @ (x - mu), sigma2 * np.linalg.inv(M)
+
+    assert _said(capsys, "01.5", right) == (True, "Exercise 01.5: right.\n")
+
+    def without_sigma_in_cov(x, W, mu, sigma2):
+        M = W.T @ W + sigma2 * np.eye(W.shape[1])
+        return np.linalg.inv(M) @ W.T @ (x - mu), np.linalg.inv(M)
+
+    def centring_forgotten(x, W, mu, sigma2):
+        M = W.T @ W + sigma2 * np.eye(W.shape[1])
+        return np.linalg.inv(M) @ W.T @ x, sigma2 * np.linalg.inv(M)
+
+    def outer_product(x, W, mu, sigma2):
+        M = W @ W.T + sigma2 * np.eye(W.shape[0])
+        return np.linalg.inv(M) @ W.T @ (x - mu), sigma2 * np.linalg.inv(M)
+
+    wrong = {"misses a factor": without_sigma_in_cov, "ignores mu": centring_forgotten,
+             "raised ValueError": outer_product}
+    for mistake, answer in wrong.items():
+        passed, line = _said(capsys, "01.5", answer)
+        assert not passed and mistake in line, (mistake, line)

@@ -179,6 +179,57 @@ def _random_binarization(answer, grey):
     return None
 
 
+# --- notebook 01 ----------------------------------------------------------------------------
+
+def _ppca_posterior(x, w, mu, sigma2):
+    m = w.T @ w + sigma2 * np.eye(w.shape[1])
+    return np.linalg.solve(m, w.T @ (x - mu)), sigma2 * np.linalg.inv(m)
+
+
+def _ppca_mistakes(x, w, mu, sigma2):
+    """What students often write for (mean, covariance) of p(z | x), each with its hint."""
+    m = w.T @ w + sigma2 * np.eye(w.shape[1])
+    m_without_noise = w.T @ w + np.eye(w.shape[1])
+    mean, cov = _ppca_posterior(x, w, mu, sigma2)
+    return (
+        ((mean, np.linalg.inv(m)), "The covariance misses a factor: matching terms gives S^-1 = M / sigma^2."),
+        ((np.linalg.solve(m, w.T @ x), cov), "The mean ignores mu: the square to complete is ||x - mu - W z||^2."),
+        ((w.T @ (x - mu), cov), "The mean needs M^-1: S^-1 m = W^T (x - mu) / sigma^2, and S = sigma^2 M^-1."),
+        ((np.linalg.solve(m_without_noise, w.T @ (x - mu)), sigma2 * np.linalg.inv(m_without_noise)),
+         "M is W^T W + sigma^2 I: the identity comes from the prior, scaled by sigma^2 when you factor it out."),
+    )
+
+
+@_exercise("01.5", "a function posterior(x, W, mu, sigma2) that returns the mean and covariance of p(z | x)")
+def _ppca_posterior_check(answer):
+    if not callable(answer):
+        raise _Malformed(f"It is a {type(answer).__name__}, not a function.")
+    rng = np.random.default_rng(15)
+    cases = [(rng.normal(size=6), rng.normal(size=(6, 2)), rng.normal(size=6), float(sigma2))
+             for sigma2 in (0.3, 1.0, 2.5)]
+    yours = []
+    for case in cases:
+        try:
+            mean, cov = answer(*case)
+            yours.append((np.asarray(mean, dtype="float64").reshape(-1), np.asarray(cov, dtype="float64")))
+        except Exception as error:  # any mistake in the student's code is reported, not raised
+            raise _Malformed(f"Your function raised {_short(error)} for x of shape (6,), W of shape (6, 2), mu of "
+                             f"shape (6,) and sigma2 = {case[3]:g} (or did not return two things).") from None
+
+    def same(answers, expected):
+        return all(mean.shape == m.shape and cov.shape == c.shape and np.allclose(mean, m) and np.allclose(cov, c)
+                   for (mean, cov), (m, c) in zip(answers, expected, strict=True))
+
+    if same(yours, [_ppca_posterior(*case) for case in cases]):
+        return None
+    for k, (_, hint) in enumerate(_ppca_mistakes(*cases[0])):
+        if same(yours, [_ppca_mistakes(*case)[k][0] for case in cases]):
+            return hint
+    if any(cov.shape != (2, 2) or mean.shape != (2,) for mean, cov in yours):
+        return "For a 2-D code the mean has 2 entries and the covariance is 2 x 2; yours have other shapes."
+    return "Not the posterior of probabilistic PCA: compare your terms in z with the hint's quadratic."
+
+
 # --- notebook 04 ----------------------------------------------------------------------------
 
 def _kl_normal(mu1, sigma1, mu2, sigma2):
