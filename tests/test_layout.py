@@ -100,3 +100,19 @@ def test_every_public_function_a_lesson_uses_names_the_first_lesson_that_uses_it
             wrong[f"{module}.{name}"] = (first, said)
     assert len(code_by_notebook) == 12
     assert not wrong, f"(first notebook that uses it, what its docstring says): {wrong}"
+
+
+def test_every_name_the_lessons_import_or_mention_from_the_package_exists():
+    """Solutions in the exercises' Markdown and the lessons' prose import and name package functions too."""
+    missing = []
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        text = "\n".join("".join(cell["source"]) for cell in json.loads(path.read_text())["cells"])
+        for module, in_brackets, on_the_line in re.findall(r"from vaecourse\.(\w+) import (?:\(([^)]*)\)|([^\n]*))",
+                                                             text):
+            imported = importlib.import_module(f"vaecourse.{module}")
+            names = re.findall(r"\w+", (in_brackets or on_the_line).split("#")[0])
+            missing += [f"{path.name}: vaecourse.{module}.{name}" for name in names if not hasattr(imported, name)]
+        for module, name in re.findall(r"`vaecourse\.(\w+)\.(\w+)", text):
+            if not hasattr(importlib.import_module(f"vaecourse.{module}"), name):
+                missing.append(f"{path.name}: vaecourse.{module}.{name}")
+    assert not missing, missing
