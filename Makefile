@@ -5,6 +5,7 @@
 #       make test-lowest (the unit tests with the lowest versions pyproject allows; CI runs it),
 #       make claims PARAMETERS="SEED=1" (every notebook's claims with other parameters; LONGER=4 is the GPU's run),
 #       make explore (the latent explorer as a web page, with Voila), make site (the course website),
+#       make student (the student edition, student/, written from notebooks/ without the solutions),
 #       make lint, make bench, make pretrained, make clean.
 
 SHELL := /bin/bash
@@ -15,7 +16,7 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install lab test test-fast test-lowest claims lint explore site bench pretrained clean
+.PHONY: install lab test test-fast test-lowest claims lint explore site bench pretrained student clean
 
 install: $(INSTALLED)
 
@@ -67,12 +68,16 @@ test-lowest: install
 	$(LOWEST)/bin/python -m pytest -p no:nbval -o addopts= -q -m unit
 
 lint: install
-	$(BIN)/python -m ruff check vaecourse tests tools bench notebooks app conftest.py
+	$(BIN)/python -m ruff check vaecourse tests tools bench notebooks student app conftest.py
 
 # Benchmarks print their figures (side by side with their baselines); they assert nothing.
 bench: install
 	$(BIN)/python -m bench.train_speed
 	$(BIN)/python -m bench.explorer_speed
+
+# The student edition: the lessons without the exercises' solutions (tools.notebooks refresh also writes it).
+student: install
+	$(BIN)/python -m tools.student
 
 # Re-create the pretrained models shipped in vaecourse/pretrained/ (a few minutes on 2 cores).
 pretrained: install

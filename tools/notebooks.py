@@ -1,6 +1,7 @@
 """Run the course's notebooks in fresh kernels: re-make their stored outputs, or measure them.
 
     python -m tools.notebooks refresh [NOTEBOOK ...]          re-run on the subset, check its claims, store outputs
+                                                              (and write the student edition from them)
     python -m tools.notebooks measure [--full] [NOTEBOOK ...]  run, print time and memory, check claims, store nothing
     python -m tools.notebooks figures [--full] [NOTEBOOK ...]  the figures as PNG files, to look at or give a reader
 
@@ -36,7 +37,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.util import run_sync
 
-from tools import ROOT, budget
+from tools import ROOT, budget, student
 
 NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "test-artifacts"
@@ -328,6 +329,8 @@ def main(argv=None):
             print(f"   {run.name}: a claim does not hold" + ("" if args.force or args.action == "measure"
                                                               else "; outputs not stored (--force stores them)"))
         ok = ok and within and holds
+    if args.action == "refresh":
+        student.main([])  # the student edition is made from the stored outputs
     return 0 if ok else 1
 
 
