@@ -158,7 +158,7 @@ def test_inside_the_circle_both_fields_point_outwards(values):
         assert np.mean(np.sum((field - grid)[inner] * grid[inner], axis=1) / radius[inner]) > 0
 
 
-@claim("012632d6", "along its very first directions the denoiser *amplifies* a nudge")
+@claim("012632d6", "along its leading directions the denoiser *amplifies* a nudge")
 def test_the_denoiser_amplifies_its_first_directions(values):
     assert min(values["top_gain"]["denoiser"]) > 1, values["top_gain"]
 
