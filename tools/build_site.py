@@ -35,6 +35,7 @@ import nbformat
 
 from tools import ROOT
 from tools.notebooks import course_notebooks
+from tools.student import SOLUTION_TAG
 
 SITE_SOURCE = Path(__file__).resolve().parent / "site"
 DEFAULT_OUT = ROOT / "build" / "site"
@@ -171,6 +172,8 @@ def prepare_notebook(path, alts=None):
                 badged = True
         if cell.cell_type != "code":
             continue
+        if SOLUTION_TAG in tags:  # the full edition's worked solutions: shown on the site when asked for
+            cell.metadata["tags"] = [*tags, "hide-cell"]
         names = [tag[len(EXPLORER_TAG):] for tag in tags if tag.startswith(EXPLORER_TAG)]
         if image_outputs(cell) and not names:
             descriptions = alt_texts(path, cell)

@@ -47,6 +47,8 @@ def check(exercise, answer, *context):
 
     ``context`` is what the exercise's answer is about, where it needs it (the
     ``mnist`` record, the grey digits you binarized).
+
+    First used in notebook 00.
     """
     if exercise not in _CHECKS:
         known = ", ".join(sorted(_CHECKS))

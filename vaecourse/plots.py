@@ -54,7 +54,7 @@ def tile(images, nrows, ncols):
 def image_rows(rows, names, *, n=10, size=0.9, title=None):
     """Rows of images (each an array (N, H, W, 1) in [0, 1]), the first ``n`` of each, named on the left.
 
-    First used in notebook 02.
+    First used in notebook 00.
     """
     if len(rows) != len(names):
         raise ValueError(f"image_rows needs one name per row: {len(rows)} rows, {len(names)} names.")

@@ -42,7 +42,7 @@ def test_most_pixels_are_background_and_about_half_the_ink_is_full(values):
     assert 0.35 < values["near_full_ink"] < 0.65, values["near_full_ink"]
 
 
-@claim("22d296e4", "The zero, a long closed stroke, uses the most ink; the one, a single bar, the least.")
+@claim("ex00-2-text", "The zero, a long closed stroke, uses the most ink; the one, a single bar, the least")
 def test_the_zero_uses_the_most_ink_and_the_one_the_least(values):
     ink = values["ink_per_class"]
     assert int(np.argmax(ink)) == 0 and int(np.argmin(ink)) == 1, ink
