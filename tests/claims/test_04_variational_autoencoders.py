@@ -128,6 +128,6 @@ def test_the_judge_reads_few_middle_frames_of_the_cross_fade(values):
     assert middle.count(-1) >= 3, values["fade_classes"]
 
 
-@claim("25f94f10", "Expect figures between about $-150$ and $-170$ nats")
+@claim("25f94f10", "expect figures between about $-150$ and $-170$ nats")
 def test_the_held_out_figures_lie_in_the_range_the_lesson_gives(values):
     assert 140 < values["logs"]["val_loss"][-1] < 180, values["logs"]["val_loss"][-1]
