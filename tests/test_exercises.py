@@ -33,6 +33,8 @@ def test_mean_ink_per_class(mnist, capsys):
         assert not passed and mistake in line, (mistake, line)
     passed, line = _said(capsys, "00.1", right[:9], mnist)
     assert not passed and "9 numbers, not one per class" in line
+    passed, line = _said(capsys, "00.1", np.zeros(10), mnist)  # a placeholder, or the medians (all 0)
+    assert not passed and "All ten of your numbers are 0" in line
 
 
 # --- 00.2: the five test digits farthest from their class mean -----------------------------
@@ -65,6 +67,9 @@ def test_random_binarization(mnist, capsys):
     assert not passed and "wrong way round" in line
     passed, line = _said(capsys, "00.3", right[0], grey)
     assert not passed and "shape" in line
+    one_threshold_per_draw = [(grey > rng.random()).astype("float32") for _ in range(2)]
+    passed, line = _said(capsys, "00.3", one_threshold_per_draw, grey)
+    assert not passed and "look like thresholds" in line
 
 
 # --- 04.1: the KL between two Gaussians -----------------------------------------------------
@@ -149,7 +154,9 @@ def test_free_bits(capsys):
     for mistake, charge in wrong.items():
         passed, line = _said(capsys, "06.2", _free_bits_layer(charge))
         assert not passed and mistake in line, (mistake, line)
-    passed, line = _said(capsys, "06.2", _free_bits_layer(lambda kl, floor: ops.sum(kl) * 0, passes_on=True))
+    passed, line = _said(capsys, "06.2", _free_bits_layer(lambda kl, floor: ops.sum(kl) * 0))
+    assert not passed and "Check your KL first" in line and "adds 0 nats" in line
+    passed, line = _said(capsys, "06.2", _free_bits_layer(lambda kl, floor: ops.sum(ops.mean(kl, axis=0) + floor)))
     assert not passed and "free bits would charge something else" in line
     passed, line = _said(capsys, "06.2", _free_bits_layer(
         lambda kl, floor: ops.sum(ops.maximum(ops.mean(kl, axis=0), floor)), passes_on=False))
@@ -158,6 +165,27 @@ def test_free_bits(capsys):
     assert not passed and "raised AttributeError" in line and "no_such_method" in line
     passed, line = _said(capsys, "06.2", right())
     assert not passed and "a layer, not its class" in line
+    fixed_floor = _free_bits_layer(lambda kl, floor: ops.sum(ops.maximum(ops.mean(kl, axis=0), 0.5)))
+    passed, line = _said(capsys, "06.2", fixed_floor)
+    assert not passed and "use the free_nats the layer is given" in line
+
+
+def test_free_bits_with_a_wrong_kl_points_at_the_kl(capsys):
+    from keras import layers, ops
+
+    class HalfForgotten(layers.Layer):  # the KL without its factor 1/2
+        def __init__(self, free_nats=0.5, **kwargs):
+            super().__init__(**kwargs)
+            self.free_nats = free_nats
+
+        def call(self, inputs):
+            z_mean, z_log_var = inputs
+            kl = -(1 + z_log_var - z_mean**2 - ops.exp(z_log_var))
+            self.add_loss(ops.sum(ops.maximum(ops.mean(kl, axis=0), self.free_nats)))
+            return z_mean, z_log_var
+
+    passed, line = _said(capsys, "06.2", HalfForgotten)
+    assert not passed and "Check your KL first" in line and "adds 4.718 nats" in line
 
 
 # --- 01.5: the PPCA posterior ----------------------------------------------------------------
@@ -181,8 +209,12 @@ def test_ppca_posterior(capsys):
         M = W @ W.T + sigma2 * np.eye(W.shape[0])
         return np.linalg.inv(M) @ W.T @ (x - mu), sigma2 * np.linalg.inv(M)
 
+    def covariance_not_inverted(x, W, mu, sigma2):
+        M = W.T @ W + sigma2 * np.eye(W.shape[1])
+        return np.linalg.inv(M) @ W.T @ (x - mu), sigma2 * M
+
     wrong = {"misses a factor": without_sigma_in_cov, "ignores mu": centring_forgotten,
-             "raised ValueError": outer_product}
+             "raised ValueError": outer_product, "Your mean is right, your covariance is not": covariance_not_inverted}
     for mistake, answer in wrong.items():
         passed, line = _said(capsys, "01.5", answer)
         assert not passed and mistake in line, (mistake, line)

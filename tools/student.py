@@ -37,7 +37,9 @@ def student_edition(lesson):
         if SOLUTION_TAG in tags:
             continue
         if cell.cell_type == "markdown":
-            cell.source = SOLUTION_TEXT.sub("", cell.source)
+            cell.source = SOLUTION_TEXT.sub("", cell.source).rstrip("\n")
+            if not cell.source.strip():
+                continue  # a cell that held only a solution
         if EXERCISE_TAG in tags and cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)

@@ -124,7 +124,11 @@ def _mean_ink(answer, mnist):
         inked = np.array([x[(y == digit)][x[y == digit] > 0].mean() for digit in range(10)])
         if np.allclose(ink, inked, rtol=1e-4):
             return "You averaged only the pixels with ink; the mean intensity averages every pixel, background too."
-    if np.all((ink > 0) & (ink < 1)):
+    if not np.all(np.isfinite(ink)):
+        return "Some of your numbers are NaN or infinite: was a class left empty, or a division by zero made?"
+    if np.ptp(ink) == 0:
+        return f"All ten of your numbers are {ink[0]:g}; the classes use different amounts of ink."
+    if np.all((ink >= 0) & (ink <= 1)):
         return "Each number should be the mean over all pixels of all the digits of one class; yours are not."
     return "A mean pixel intensity lies between 0 and 1 (pixels run from 0 to 1); some of yours do not."
 
@@ -168,6 +172,9 @@ def _random_binarization(answer, grey):
     if np.array_equal(draws[0], draws[1]):
         return ("Your two draws are the same image. A fixed threshold gives the same result every time; "
                 "make each pixel ink with a probability equal to its grey level, drawing anew each time.")
+    if any(_is_a_threshold(one, image) for copy in draws for one, image in zip(copy, grey, strict=True)):
+        return ("Your draws look like thresholds (every pixel above some grey level is ink, every pixel below it "
+                "blank): give each pixel its own random number.")
     if np.any(draws[:, grey == 0] == 1):
         return "Background pixels (grey level 0) came out as ink: is the comparison the wrong way round?"
     if np.any(draws[:, grey == 1] == 0):
@@ -194,7 +201,7 @@ def _ppca_mistakes(x, w, mu, sigma2):
     m_without_noise = w.T @ w + np.eye(w.shape[1])
     mean, cov = _ppca_posterior(x, w, mu, sigma2)
     return (
-        ((mean, np.linalg.inv(m)), "The covariance misses a factor: matching terms gives S^-1 = M / sigma^2."),
+        ((mean, np.linalg.inv(m)), "The covariance misses a factor: match the terms in z^T ... z again."),
         ((np.linalg.solve(m, w.T @ x), cov), "The mean ignores mu: the square to complete is ||x - mu - W z||^2."),
         ((w.T @ (x - mu), cov), "The mean needs M^-1: S^-1 m = W^T (x - mu) / sigma^2, and S = sigma^2 M^-1."),
         ((np.linalg.solve(m_without_noise, w.T @ (x - mu)), sigma2 * np.linalg.inv(m_without_noise)),
@@ -229,7 +236,21 @@ def _ppca_posterior_check(answer):
             return hint
     if any(cov.shape != (2, 2) or mean.shape != (2,) for mean, cov in yours):
         return "For a 2-D code the mean has 2 entries and the covariance is 2 x 2; yours have other shapes."
-    return "Not the posterior of probabilistic PCA: compare your terms in z with the hint's quadratic."
+    reference = [_ppca_posterior(*case) for case in cases]
+    means_right = all(np.allclose(mean, m) for (mean, _), (m, _) in zip(yours, reference, strict=True))
+    covariances_right = all(np.allclose(cov, c) for (_, cov), (_, c) in zip(yours, reference, strict=True))
+    if means_right:
+        return "Your mean is right, your covariance is not: compare your terms in z^T ... z with the hint's quadratic."
+    if covariances_right:
+        return "Your covariance is right, your mean is not: compare your terms linear in z with the hint's quadratic."
+    return "Neither your mean nor your covariance is the posterior's: complete the square in the hint's quadratic."
+
+
+def _is_a_threshold(draw, image):
+    """Whether one binarized image separates its grey levels: all inked pixels greyer than all blank ones."""
+    middle = (image > 0.05) & (image < 0.95)
+    inked, blank = image[middle & (draw == 1)], image[middle & (draw == 0)]
+    return middle.sum() >= 20 and inked.size > 0 and blank.size > 0 and inked.min() >= blank.max()
 
 
 # --- notebook 04 ----------------------------------------------------------------------------
@@ -247,7 +268,7 @@ _KL_MISTAKES = (
     (lambda m1, s1, m2, s2: _kl_normal(m1, s1, m2, s2) + 0.5,
      "Off by exactly 1/2 on every input: look at the constant term."),
     (lambda m1, s1, m2, s2: _kl_normal(m1, s1, m2, s2) - 2 * math.log(s2 / s1),
-     "The log term has the wrong sign: it is log(sigma2 / sigma1), which grows as q gets narrower than p."),
+     "The log term has the wrong sign: the KL must grow as q gets narrower than p (sigma1 small, sigma2 fixed)."),
     (lambda m1, s1, m2, s2: _kl_normal(m1, s1, m1, s2),
      "Your KL does not change when the means move apart: the expectation of (z - mu2)^2 under q also "
      "holds (mu1 - mu2)^2."),
@@ -298,6 +319,17 @@ _FREE_BITS_MISTAKES = (
 )
 
 
+def _free_bits_charge(layer_class, free_nats, z_mean, z_log_var):
+    """(the loss a layer of the student's class adds for these codes, or None if it adds none; its outputs)."""
+    try:
+        layer = layer_class(free_nats=free_nats)
+        outputs = layer((z_mean, z_log_var))
+        losses = [float(loss) for loss in layer.losses]
+    except Exception as error:  # any mistake in the student's layer is reported, not raised
+        raise _Malformed(f"Building or calling your layer raised {_short(error)}.") from None
+    return (sum(losses) if losses else None), outputs
+
+
 @_exercise("06.2", "a Keras layer class, FreeBitsKL(free_nats=0.5), that adds the free-bits KL with add_loss")
 def _free_bits(answer):
     if not isinstance(answer, type):
@@ -310,21 +342,24 @@ def _free_bits(answer):
     used = rng.random((64, 9)) < np.repeat([1.0, 0.0, 0.5], 3)
     z_mean = np.where(used, rng.normal(0, 2, (64, 9)), rng.normal(0, 0.05, (64, 9))).astype("float32")
     z_log_var = np.where(used, rng.normal(-3, 0.5, (64, 9)), rng.normal(0, 0.05, (64, 9))).astype("float32")
-    try:
-        layer = answer(free_nats=0.5)
-        outputs = layer((z_mean, z_log_var))
-    except Exception as error:  # any mistake in the student's layer is reported, not raised
-        raise _Malformed(f"Building or calling your layer raised {_short(error)}.") from None
-    if not layer.losses:
+    charged, outputs = _free_bits_charge(answer, 0.5, z_mean, z_log_var)
+    if charged is None:
         return "Your layer adds no loss: call self.add_loss(...) inside call()."
-    charged = float(sum(float(loss) for loss in layer.losses))
     kl = _kl_per_example_and_dimension(z_mean.astype("float64"), z_log_var.astype("float64"))
-    reference = np.sum(np.maximum(np.mean(kl, axis=0), 0.5))
-    if not math.isclose(charged, reference, rel_tol=1e-4):
+    if not math.isclose(charged, np.sum(np.maximum(np.mean(kl, axis=0), 0.5)), rel_tol=1e-4):
         for mistake, hint in _FREE_BITS_MISTAKES:
             if math.isclose(charged, mistake(kl, 0.5), rel_tol=1e-4):
                 return hint
+        # Two dimensions whose KLs are known: N(2, 1) from N(0, 1) is 2 nats, N(0, e) from N(0, 1) (e - 2) / 2.
+        probe = _free_bits_charge(answer, 0.0, np.tile([[2.0, 0.0]], (4, 1)).astype("float32"),
+                                  np.tile([[0.0, 1.0]], (4, 1)).astype("float32"))[0]
+        if probe is not None and not math.isclose(probe, 2 + (math.e - 2) / 2, rel_tol=1e-4):
+            return (f"Check your KL first: with free_nats = 0, for z_mean = (2, 0) and z_log_var = (0, 1) your layer "
+                    f"adds {probe:.4g} nats, where the two dimensions' KLs are {2:.4g} and {(math.e - 2) / 2:.4g}.")
         return f"Your layer adds {charged:.4g} nats for these codes; free bits would charge something else."
+    again = _free_bits_charge(answer, 1.0, z_mean, z_log_var)[0]
+    if again is None or not math.isclose(again, np.sum(np.maximum(np.mean(kl, axis=0), 1.0)), rel_tol=1e-4):
+        return "Right with free_nats=0.5 but not with free_nats=1.0: use the free_nats the layer is given."
     try:
         passed_on = [np.asarray(tensor) for tensor in outputs]
     except TypeError:
