@@ -11,9 +11,8 @@ course's reference. When they differ, it first asks whether the answer is one
 of the mistakes students often make (a variance where a standard deviation
 belongs, the KL's two directions swapped, a fixed threshold where a random one
 was asked for, ...) and names that mistake; otherwise it says which property
-fails, on which input. It prints one line and returns True or False; it never
-raises, so an unfinished answer or one that crashes gets a message, not a
-stack trace.
+fails, on which input. It prints one line and never raises, so an unfinished
+answer or one that crashes gets a message, not a stack trace.
 """
 
 import math
@@ -43,7 +42,9 @@ def _exercise(key, what):
 
 
 def check(exercise, answer, *context):
-    """Print whether ``answer`` to ``exercise`` (e.g. "04.1") holds, or a hint at what is wrong; True if it holds.
+    """Print whether ``answer`` to ``exercise`` (e.g. "04.1") holds, or a hint at what is wrong.
+
+    It returns nothing, so that a notebook shows the one line it prints and nothing under it.
 
     ``context`` is what the exercise's answer is about, where it needs it (the
     ``mnist`` record, the grey digits you binarized).
@@ -53,20 +54,16 @@ def check(exercise, answer, *context):
     if exercise not in _CHECKS:
         known = ", ".join(sorted(_CHECKS))
         print(f"There is no check for exercise {exercise!r}; the exercises with checks are: {known}.")
-        return False
+        return
     entry = _CHECKS[exercise]
     if any(answer is unfinished for unfinished in _UNFINISHED):
         print(f"Exercise {exercise}: nothing to check yet. Your answer should be {entry.what}.")
-        return False
+        return
     try:
         hint = entry.run(answer, *context)
     except _Malformed as problem:
         hint = f"{problem} Your answer should be {entry.what}."
-    if hint is None:
-        print(f"Exercise {exercise}: right.")
-        return True
-    print(f"Exercise {exercise}: not yet. {hint}")
-    return False
+    print(f"Exercise {exercise}: right." if hint is None else f"Exercise {exercise}: not yet. {hint}")
 
 
 class _Malformed(Exception):
