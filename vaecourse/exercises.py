@@ -91,6 +91,11 @@ def _short(error):
     return f"{type(error).__name__} ({said[0] if said else 'no message'})"
 
 
+def _a_function(answer):
+    if not callable(answer):
+        raise _Malformed(f"It is a {type(answer).__name__}, not a function.")
+
+
 def _array(answer, name):
     try:
         return np.asarray(answer, dtype="float64")
@@ -200,7 +205,7 @@ def _ppca_mistakes(x, w, mu, sigma2):
     return (
         ((mean, np.linalg.inv(m)), "The covariance misses a factor: match the terms in z^T ... z again."),
         ((np.linalg.solve(m, w.T @ x), cov), "The mean ignores mu: the square to complete is ||x - mu - W z||^2."),
-        ((w.T @ (x - mu), cov), "The mean needs M^-1: S^-1 m = W^T (x - mu) / sigma^2, and S = sigma^2 M^-1."),
+        ((w.T @ (x - mu), cov), "The mean misses a matrix: match the terms linear in z, then solve for the mean."),
         ((np.linalg.solve(m_without_noise, w.T @ (x - mu)), sigma2 * np.linalg.inv(m_without_noise)),
          "M is W^T W + sigma^2 I: the identity comes from the prior, scaled by sigma^2 when you factor it out."),
     )
@@ -208,8 +213,7 @@ def _ppca_mistakes(x, w, mu, sigma2):
 
 @_exercise("01.5", "a function posterior(x, W, mu, sigma2) that returns the mean and covariance of p(z | x)")
 def _ppca_posterior_check(answer):
-    if not callable(answer):
-        raise _Malformed(f"It is a {type(answer).__name__}, not a function.")
+    _a_function(answer)
     rng = np.random.default_rng(15)
     cases = [(rng.normal(size=6), rng.normal(size=(6, 2)), rng.normal(size=6), float(sigma2))
              for sigma2 in (0.3, 1.0, 2.5)]
@@ -274,8 +278,7 @@ _KL_MISTAKES = (
 
 @_exercise("04.1", "a function kl(mu1, sigma1, mu2, sigma2) for 1-D Gaussians, sigma the standard deviation")
 def _kl_between_gaussians(answer):
-    if not callable(answer):
-        raise _Malformed(f"It is a {type(answer).__name__}, not a function.")
+    _a_function(answer)
     rng = np.random.default_rng(2024)
     cases = [(float(m1), float(s1), float(m2), float(s2))
              for m1, s1, m2, s2 in zip(rng.normal(0, 1.5, 40), rng.uniform(0.2, 3, 40), rng.normal(0, 1.5, 40),
