@@ -5,6 +5,7 @@ are all written through :func:`atomic_write`: a run interrupted mid-write (a
 Ctrl-C, a full disk, a lost Colab runtime) leaves the previous file intact.
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -19,3 +20,9 @@ def atomic_write(path, write):
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def save_with_card(model, path, card):
+    """Write ``model`` to ``path`` and ``card`` beside it as JSON (same name, ``.json``), each atomically."""
+    atomic_write(path, model.save)
+    atomic_write(Path(path).with_suffix(".json"), lambda p: Path(p).write_text(json.dumps(card, indent=1) + "\n"))

@@ -32,7 +32,7 @@ import tensorflow as tf
 from . import checks, likelihoods, metrics
 from .data import SOURCES, load_mnist
 from .devices import STRATEGIES, distribution_strategy, has_gpu, use_mixed_precision
-from .files import atomic_write
+from .files import atomic_write, save_with_card
 from .models import DEFAULT_LEARNING_RATE, MODEL_KINDS, build_model
 from .pipeline import BINARIZATIONS, make_dataset
 from .reproducibility import seed_everything
@@ -259,8 +259,7 @@ def export(encoder, decoder, path, *, run):
             "data": mnist.describe(), "held_out": held_out, "parameters": model.count_params(),
             "likelihood": likelihoods.likelihood_of(twin_decoder).describe(),
             "versions": {"tensorflow": tf.__version__, "keras": keras.__version__}}
-    atomic_write(path, model.save)
-    atomic_write(Path(path).with_suffix(".json"), lambda p: Path(p).write_text(json.dumps(card, indent=1) + "\n"))
+    save_with_card(model, path, card)
     return card
 
 

@@ -24,7 +24,7 @@ import keras
 
 from .. import judge, models  # noqa: F401  (models registers the layers the files refer to)
 from ..data import load_mnist
-from ..files import atomic_write
+from ..files import save_with_card
 from ..training import RunConfig, export, train
 
 # What ships, and how each was made: the Makefile's `pretrained` target trains exactly these.
@@ -88,8 +88,7 @@ def remake_judge(folder):
     mnist = load_mnist("subset", verbose=False)
     model = judge.train_judge(mnist.x_train, mnist.y_train, epochs=JUDGE_EPOCHS)
     card = judge.card(model, mnist, JUDGE_EPOCHS)
-    atomic_write(folder / "judge.keras", model.save)
-    atomic_write(folder / "judge.json", lambda p: Path(p).write_text(json.dumps(card, indent=1) + "\n"))
+    save_with_card(model, folder / "judge.keras", card)
     return card
 
 
