@@ -1,11 +1,12 @@
 """The student edition: made from the lessons, up to date, without solutions, and runnable where they run."""
 
 import ast
+import re
 
 import nbformat
 import pytest
 
-from tools import student
+from tools import ROOT, build_site, student
 
 pytestmark = pytest.mark.unit
 
@@ -30,7 +31,22 @@ def test_the_student_edition_holds_no_solution_and_every_exercise():
         lesson_text = "\n".join(cell.source for cell in lesson.cells)
         exercises = [line for line in lesson_text.splitlines() if line.startswith("**") and ". " in line[:8]]
         assert all(exercise in text for exercise in exercises)
-        assert "colab.research.google.com/github/vaecourse/vaecourse/blob/main/student/" in edition.cells[0].source
+
+
+def test_every_badge_opens_the_student_edition():
+    """A student who follows a Colab or Binder badge (a lesson's, the README's, the site's) gets no solutions."""
+    for path in sorted(student.LESSONS.glob("[0-9][0-9]_*.ipynb")):
+        badges = _badge_links(nbformat.read(path, as_version=4).cells[0].source)
+        assert badges and all(link.endswith(f"/student/{path.name}") for link in badges), badges
+        assert build_site.COLAB.format(name=path.name).endswith(f"/blob/main/student/{path.name}")
+        assert build_site.BINDER.format(name=path.name).endswith(f"urlpath=lab/tree/student/{path.name}")
+    badges = [link for link in _badge_links((ROOT / "README.md").read_text()) if "/v0." not in link]  # not the
+    assert len(badges) == 13 and all("/student/" in link for link in badges), badges  # pinning examples
+
+
+def _badge_links(markdown):
+    """Where the Colab and Binder links of some Markdown lead (not their badges' pictures)."""
+    return re.findall(r"\]\((https://(?:colab\.research\.google\.com/github|mybinder\.org/v2)/[^)]*)\)", markdown)
 
 
 def _names(source, kind):
@@ -65,10 +81,10 @@ def test_the_student_edition_runs_where_the_lesson_runs():
     assert _read_but_defined_only_in_solutions(cells) == {"y"}
 
 
-def test_the_tool_cuts_solutions_clears_exercises_and_points_the_links_at_the_student_edition():
+def test_the_tool_cuts_solutions_clears_exercises_and_says_what_it_left_out():
     lesson = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# 04 · A lesson\n\n[![Open in Colab](badge.svg)](https://colab.research."
-                                      "google.com/github/vaecourse/vaecourse/blob/main/notebooks/04_x.ipynb)"),
+                                      "google.com/github/vaecourse/vaecourse/blob/main/student/04_x.ipynb)"),
         nbformat.v4.new_markdown_cell("**1.** Derive it.\n\n<details><summary>Solution</summary>\n\nIt is 2.\n"
                                       "</details>\n\n**2.** Code it."),
         nbformat.v4.new_code_cell("answer = ...", metadata={"tags": ["exercise"]},
@@ -80,5 +96,5 @@ def test_the_tool_cuts_solutions_clears_exercises_and_points_the_links_at_the_st
     assert [cell.source for cell in edition.cells[1:]] == [
         "**1.** Derive it.\n\n**2.** Code it.", "answer = ...", "check('04.2', answer)"]
     assert edition.cells[2].outputs == []
-    assert "blob/main/student/04_x.ipynb" in edition.cells[0].source and "Student edition" in edition.cells[0].source
+    assert edition.cells[0].source.startswith("# 04 · A lesson\n\n> **Student edition.**")
     assert len(lesson.cells) == 5 and lesson.cells[2].outputs  # the lesson itself is unchanged

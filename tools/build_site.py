@@ -4,8 +4,9 @@ Nothing is re-executed. The notebooks are copied into a Sphinx project
 (tools/site/conf.py, with myst-nb and sphinx-book-theme, which ship
 everything they load) and adjusted for reading on the web:
 
-* each page opens with links to run it on Binder and on Colab (local badge
-  pictures: a page loads nothing from elsewhere);
+* each page opens with links to run its student edition (student/, without the
+  worked solutions) on Binder and on Colab (local badge pictures: a page loads
+  nothing from elsewhere);
 * cells tagged ``explorer:NAME`` get a live explorer instead of their output:
   the pretrained model NAME, decoded in the browser by vaecourse's
   explorer.js, its state and weights saved as static files in
@@ -40,8 +41,8 @@ from tools.student import SOLUTION_TAG
 SITE_SOURCE = Path(__file__).resolve().parent / "site"
 DEFAULT_OUT = ROOT / "build" / "site"
 REPOSITORY = "vaecourse/vaecourse"
-BINDER = "https://mybinder.org/v2/gh/" + REPOSITORY + "/HEAD?urlpath=lab/tree/notebooks/{name}"
-COLAB = "https://colab.research.google.com/github/" + REPOSITORY + "/blob/main/notebooks/{name}"
+BINDER = "https://mybinder.org/v2/gh/" + REPOSITORY + "/HEAD?urlpath=lab/tree/student/{name}"
+COLAB = "https://colab.research.google.com/github/" + REPOSITORY + "/blob/main/student/{name}"
 EXPLORER_TAG = "explorer:"
 NEEDS_KERNEL_TAG = "needs-kernel"  # a widget built in the lesson itself: the page says where to run it
 # Badges as the notebooks write them, with their pictures on other servers.
@@ -122,8 +123,9 @@ def save_explorer(name, folder):
 
 
 def _badges(name):
-    return (f'<p class="vaecourse-badges"><a href="{BINDER.format(name=name)}"><img alt="Open on Binder" '
-            f'src="_static/binder-badge.svg"></a><a href="{COLAB.format(name=name)}"><img alt="Open in Colab" '
+    return (f'<p class="vaecourse-badges"><a href="{BINDER.format(name=name)}"><img '
+            f'alt="Open the student edition on Binder" src="_static/binder-badge.svg"></a>'
+            f'<a href="{COLAB.format(name=name)}"><img alt="Open the student edition in Colab" '
             f'src="_static/colab-badge.svg"></a></p>\n\n')
 
 

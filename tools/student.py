@@ -6,9 +6,10 @@
 The student edition is made from the lessons, never edited by hand: a code
 cell tagged ``solution`` is left out, a Markdown solution (a ``<details>``
 block whose summary is "Solution") is cut from its cell, a cell tagged
-``exercise`` keeps its code but not its outputs, and the Colab and Binder
-links of the first cell open the student edition. Everything else, outputs included, is
-the lesson's, so the student edition runs exactly where the lesson runs.
+``exercise`` keeps its code but not its outputs, and a notice under the title
+says what is left out. Everything else, outputs included, is the lesson's (the
+first cell's Colab badge already opens the student edition), so the student
+edition runs exactly where the lesson runs.
 """
 
 import argparse
@@ -44,8 +45,6 @@ def student_edition(lesson):
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)
     first = next(cell for cell in cells if cell.cell_type == "markdown")
-    first.source = re.sub(r"(colab\.research\.google\.com/github/[^)\s]*?/|urlpath=lab/tree/)notebooks/", r"\1student/",
-                          first.source)
     title, _, rest = first.source.partition("\n\n")
     first.source = f"{title}\n\n{NOTICE}{rest}"
     edition.cells = cells
