@@ -3,8 +3,10 @@
 The subset's run is nbval's own: conftest.py exports the claims' values from
 nbval's kernel and records the run here. Any run not made yet (the full-size
 path, or the subset when nbval is off) is made on first use, in a fresh kernel.
-With ``--reuse-runs`` the runs recorded last in test-artifacts/runs/ are read
-instead (``tools.notebooks refresh`` checks its claims that way). With
+A full-size run made here leaves its executed notebook in test-artifacts/measured/,
+as ``tools.notebooks measure --full`` does. With ``--reuse-runs`` the runs recorded
+last in test-artifacts/runs/ are read instead (``tools.notebooks refresh`` checks
+its claims that way). With
 ``VAECOURSE_PARAMETERS`` set (e.g. ``"SEED=1 LONGER=4"``, see ``make claims``),
 every run overrides those assignments of the notebook's parameters cell.
 """
@@ -16,7 +18,7 @@ import statistics
 import nbformat
 
 from tools import budget
-from tools.notebooks import NOTEBOOKS, course_notebooks, execute, load_run, sets
+from tools.notebooks import MEASURED, NOTEBOOKS, course_notebooks, execute, load_run, sets
 
 _runs = {}  # (notebook name, "subset" or "full") -> Run
 settings = {"reuse": False, "notebooks": NOTEBOOKS}
@@ -51,6 +53,9 @@ def run_of(name, mnist):
         if run is None:
             run = execute(settings["notebooks"] / f"{name}.ipynb", mnist, exports=exports_of(name),
                           parameters=parameters())
+            if mnist == "full" and not parameters():  # as measure --full leaves it: for figures --full and readers
+                MEASURED.mkdir(parents=True, exist_ok=True)
+                nbformat.write(run.notebook, MEASURED / f"{name}.ipynb")
         record(run)
     return _runs[name, mnist]
 

@@ -110,6 +110,23 @@ def test_an_unfinished_or_broken_answer_gets_a_message_not_a_stack_trace(capsys)
     assert not passed and "no check for exercise '99.9'" in line and "04.1" in line
 
 
+def test_a_function_left_as_the_answer_cell_gave_it_is_unfinished(capsys):
+    """The answer cells of 01.5 and 04.1 give the function's signature with a body of ``...``: it returns None."""
+    def kl(mu1, sigma1, mu2, sigma2):
+        ...
+
+    def posterior(x, W, mu, sigma2):
+        ...
+
+    for exercise, answer in (("04.1", kl), ("01.5", posterior)):
+        passed, line = _said(capsys, exercise, answer)
+        assert not passed and "returns None: it is not finished yet" in line, line
+    passed, line = _said(capsys, "01.5", lambda x, W, mu, sigma2: W.T @ (x - mu))  # the mean alone
+    assert not passed and "yours have other shapes" in line, line
+    passed, line = _said(capsys, "01.5", lambda x, W, mu, sigma2: (x, W, mu))  # three things
+    assert not passed and "should return two things" in line, line
+
+
 def test_a_binarization_with_the_wrong_chance_of_ink_is_told_so(mnist, capsys):
     grey = mnist.x_train[:10]
     rng = np.random.default_rng(0)
@@ -169,6 +186,21 @@ def test_free_bits(capsys):
     fixed_floor = _free_bits_layer(lambda kl, floor: ops.sum(ops.maximum(ops.mean(kl, axis=0), 0.5)))
     passed, line = _said(capsys, "06.2", fixed_floor)
     assert not passed and "use the free_nats the layer is given" in line
+
+
+def test_free_bits_left_as_the_answer_cell_gave_it(capsys):
+    from keras import layers
+
+    class FreeBitsKL(layers.Layer):
+        def __init__(self, free_nats=0.5, **kwargs):
+            super().__init__(**kwargs)
+            self.free_nats = free_nats
+
+        def call(self, inputs):
+            ...
+
+    passed, line = _said(capsys, "06.2", FreeBitsKL)
+    assert not passed and "adds no loss" in line
 
 
 def test_free_bits_with_a_wrong_kl_points_at_the_kl(capsys):

@@ -51,19 +51,22 @@ def check(exercise, answer, *context):
 
     First used in notebook 00.
     """
+    print(verdict(exercise, answer, *context))
+
+
+def verdict(exercise, answer, *context):
+    """The line :func:`check` prints: "Exercise NN.k: right.", or "... not yet." and the hint."""
     if exercise not in _CHECKS:
         known = ", ".join(sorted(_CHECKS))
-        print(f"There is no check for exercise {exercise!r}; the exercises with checks are: {known}.")
-        return
+        return f"There is no check for exercise {exercise!r}; the exercises with checks are: {known}."
     entry = _CHECKS[exercise]
     if any(answer is unfinished for unfinished in _UNFINISHED):
-        print(f"Exercise {exercise}: nothing to check yet. Your answer should be {entry.what}.")
-        return
+        return f"Exercise {exercise}: nothing to check yet. Your answer should be {entry.what}."
     try:
         hint = entry.run(answer, *context)
     except _Malformed as problem:
         hint = f"{problem} Your answer should be {entry.what}."
-    print(f"Exercise {exercise}: right." if hint is None else f"Exercise {exercise}: not yet. {hint}")
+    return f"Exercise {exercise}: right." if hint is None else f"Exercise {exercise}: not yet. {hint}"
 
 
 class _Malformed(Exception):
@@ -77,10 +80,16 @@ def _call(function, *args):
         value = function(*args)
     except Exception as error:  # any mistake in the student's code is reported, not raised
         raise _Malformed(f"Your function raised {_short(error)} when called with ({shown}).") from None
+    _returns_something(value)
     try:
         return float(value)
     except (TypeError, ValueError):
         raise _Malformed(f"Your function returned {type(value).__name__} for ({shown}), not a number.") from None
+
+
+def _returns_something(value):
+    if any(value is unfinished for unfinished in _UNFINISHED):
+        raise _Malformed(f"Your function returns {value!r}: it is not finished yet (no return of its own).")
 
 
 def _short(error):
@@ -220,11 +229,17 @@ def _ppca_posterior_check(answer):
     yours = []
     for case in cases:
         try:
-            mean, cov = answer(*case)
-            yours.append((np.asarray(mean, dtype="float64").reshape(-1), np.asarray(cov, dtype="float64")))
+            result = answer(*case)
         except Exception as error:  # any mistake in the student's code is reported, not raised
             raise _Malformed(f"Your function raised {_short(error)} for x of shape (6,), W of shape (6, 2), mu of "
-                             f"shape (6,) and sigma2 = {case[3]:g} (or did not return two things).") from None
+                             f"shape (6,) and sigma2 = {case[3]:g}.") from None
+        _returns_something(result)
+        try:
+            mean, cov = result
+            yours.append((np.asarray(mean, dtype="float64").reshape(-1), np.asarray(cov, dtype="float64")))
+        except Exception as error:  # any mistake in the student's code is reported, not raised
+            raise _Malformed(f"Your function should return two things, the mean and the covariance; reading what "
+                             f"it returned as those raised {_short(error)}.") from None
 
     def same(answers, expected):
         return all(mean.shape == m.shape and cov.shape == c.shape and np.allclose(mean, m) and np.allclose(cov, c)

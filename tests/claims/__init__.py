@@ -11,16 +11,23 @@ One module per notebook, ``test_<notebook name>.py``. It holds:
   words are no longer in it. Each claim takes the ``values`` fixture and runs once per
   MNIST path: on the subset (the values come from nbval's own kernel) and on the
   full-size stand-in.
+* the solutions' verdicts, found without a word in the module: each exercise whose
+  ``exercise`` cell calls ``check("NN.k", answer, ...)`` exports, after its last
+  ``solution`` cell, what that check says of the solution's answer (``verdict NN.k``);
+  ``tests/claims/test_solutions.py`` requires "right." on both MNIST paths.
 * ``BREAK``: one break of the code the notebook teaches (a log-variance used as a
   log std, a KL term left out, ...) that some claim here must catch. ``python -m
   tools.breaks`` runs the notebook with it and reports the claims that failed;
   ``tests/test_lessons.py`` checks that it still applies to the notebook.
 """
 
+import ast
 import copy
+import functools
 import importlib
 from dataclasses import dataclass
 
+import nbformat
 import pytest
 
 from tests import runs
@@ -74,7 +81,31 @@ def claims_module(name):
 def exports_of(name):
     """{code cell id: {name: expression}}: what a run of notebook ``name`` exports for its claims."""
     module = claims_module(name)
-    return getattr(module, "VALUES", {}) if module else {}
+    exports = {cell: dict(values) for cell, values in (getattr(module, "VALUES", {}) if module else {}).items()}
+    for cell, values in solution_verdicts(name).items():
+        exports.setdefault(cell, {}).update(values)
+    return exports
+
+
+@functools.cache
+def solution_verdicts(name):
+    """{last solution cell of an exercise: {"verdict NN.k": what the exercise's check says of the solution}}."""
+    notebook = nbformat.read(runs.settings["notebooks"] / f"{name}.ipynb", as_version=4)
+    checks, last_solution = {}, {}  # exercise -> the arguments its check is called with; -> its last solution cell
+    exercise = None
+    for cell in notebook.cells:
+        tags = cell.metadata.get("tags", []) if cell.cell_type == "code" else []
+        if "exercise" in tags:
+            for call in ast.walk(ast.parse(cell.source)):
+                if (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "check" and call.args
+                        and isinstance(call.args[0], ast.Constant)):
+                    exercise = call.args[0].value
+                    checks[exercise] = ", ".join(ast.unparse(argument) for argument in call.args[1:])
+        elif "solution" in tags and exercise in checks:
+            last_solution[exercise] = cell.id
+    return {last_solution[key]: {f"verdict {key}": f'__import__("vaecourse.exercises", fromlist=["verdict"])'
+                                                   f'.verdict({key!r}, {checks[key]})'}
+            for key in last_solution}
 
 
 class Values:

@@ -1,10 +1,13 @@
 """Claims of 04_variational_autoencoders: the trick, the layers, three ways to train, what the VAE learned."""
 
+import math
+
 import numpy as np
 
 from tests.claims import Break, claim
 
 VALUES = {
+    "sol04-1": {"kl_closed": "float(kl(0.7, 0.4, -0.3, 1.5))", "kl_monte_carlo": "float(monte_carlo)"},
     "e7cad582": {"grads": "(grad_mu, grad_sigma)", "analytic": "(analytic_mu, analytic_sigma)"},
     "7b57ccbe": {"spreads": "{name: float(v.std()) for name, v in per_sample.items()}"},
     "5902917b": {
@@ -131,3 +134,10 @@ def test_the_judge_reads_few_middle_frames_of_the_cross_fade(values):
 @claim("25f94f10", "expect figures between about $-150$ and $-170$ nats")
 def test_the_held_out_figures_lie_in_the_range_the_lesson_gives(values):
     assert 140 < values["logs"]["val_loss"][-1] < 180, values["logs"]["val_loss"][-1]
+
+
+@claim("ex04-1-after", "The solution's two numbers agree to about three decimals")
+def test_the_closed_form_kl_agrees_with_a_million_draws(values):
+    closed = math.log(1.5 / 0.4) + (0.4**2 + 1.0**2) / (2 * 1.5**2) - 0.5
+    assert math.isclose(values["kl_closed"], closed, rel_tol=1e-12), values["kl_closed"]
+    assert abs(values["kl_monte_carlo"] - closed) < 0.003, values["kl_monte_carlo"]  # 4 Monte-Carlo std errors
