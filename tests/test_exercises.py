@@ -87,11 +87,41 @@ def test_kl_between_two_gaussians(capsys):
         "constant term": lambda m1, s1, m2, s2: np.log(s2 / s1) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2),
         "wrong sign": lambda m1, s1, m2, s2: np.log(s1 / s2) + (s1**2 + (m1 - m2) ** 2) / (2 * s2**2) - 0.5,
         "means move apart": lambda m1, s1, m2, s2: np.log(s2 / s1) + s1**2 / (2 * s2**2) - 0.5,
+        "which variance divides": lambda m1, s1, m2, s2: (np.log(s2 / s1) + s1**2 / (2 * s2**2)
+                                                          + (m1 - m2) ** 2 / (2 * s1**2) - 0.5),
         "from itself is 0": lambda m1, s1, m2, s2: (m1 - m2) ** 2 + 1.0,
         "negative for": lambda m1, s1, m2, s2: np.log(s2 / s1) + (m1 - m2) ** 2,
     }
     for mistake, answer in wrong.items():
         passed, line = _said(capsys, "04.1", answer)
+        assert not passed and mistake in line, (mistake, line)
+
+
+# --- 05.1: the IWAE estimate from log-weights -------------------------------------------------
+
+def test_iwae_estimate(capsys):
+    from scipy.special import logsumexp
+
+    def right(log_weights):
+        return logsumexp(log_weights, axis=1) - np.log(log_weights.shape[1])
+
+    assert _said(capsys, "05.1", right) == (True, "Exercise 05.1: right.\n")
+    def shifted_by_hand(log_weights):
+        top = log_weights.max(axis=1, keepdims=True)
+        return top[:, 0] + np.log(np.mean(np.exp(log_weights - top), axis=1))
+
+    assert _said(capsys, "05.1", shifted_by_hand)[0]
+
+    wrong = {
+        "average of the log-weights, the ELBO's estimate": lambda lw: np.mean(lw, axis=1),
+        "the weights' mean, not their sum": lambda lw: logsumexp(lw, axis=1),
+        "only the largest weight": lambda lw: lw.max(axis=1),
+        "one estimate per row": lambda lw: logsumexp(lw, axis=0) - np.log(lw.shape[0]),  # the wrong axis
+        "underflows to 0 there even in float64": lambda lw: np.log(np.mean(np.exp(lw), axis=1)),  # naive
+        "underflows to 0 in float32": lambda lw: np.log(np.mean(np.exp(lw.astype("float32")), axis=1)),
+    }
+    for mistake, answer in wrong.items():
+        passed, line = _said(capsys, "05.1", answer)
         assert not passed and mistake in line, (mistake, line)
 
 
@@ -163,9 +193,11 @@ def test_free_bits(capsys):
 
     wrong = {
         "floored each digit's KL": lambda kl, floor: ops.mean(ops.sum(ops.maximum(kl, floor), axis=1)),
-        "a floor on the total": lambda kl, floor: ops.maximum(ops.sum(ops.mean(kl, axis=0)), floor),
+        "A floor on the total": lambda kl, floor: ops.maximum(ops.sum(ops.mean(kl, axis=0)), floor),
         "max, not min": lambda kl, floor: ops.sum(ops.minimum(ops.mean(kl, axis=0), floor)),
         "plain KL": lambda kl, floor: ops.sum(ops.mean(kl, axis=0)),
+        "summed each dimension's KL over the digits": lambda kl, floor: ops.sum(ops.maximum(ops.sum(kl, axis=0),
+                                                                                           floor)),
         "averaged the floored KL over the dimensions": lambda kl, floor: ops.mean(ops.maximum(ops.mean(kl, axis=0),
                                                                                              floor)),
     }

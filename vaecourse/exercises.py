@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import logsumexp
 
 _UNFINISHED = (None, Ellipsis, NotImplemented)
 
@@ -278,13 +279,18 @@ def _kl_normal(mu1, sigma1, mu2, sigma2):
 # Answers students often write instead, with what to say about each: (mistake, hint).
 _KL_MISTAKES = (
     (lambda m1, s1, m2, s2: _kl_normal(m2, s2, m1, s1),
-     "This is KL(p || q), the other direction: take the expectation under q = N(mu1, sigma1^2)."),
+     "This is KL(N(mu2, sigma2^2) || N(mu1, sigma1^2)), the other direction: take the expectation under the first "
+     "distribution, N(mu1, sigma1^2)."),
     (lambda m1, s1, m2, s2: _kl_normal(m1, math.sqrt(s1), m2, math.sqrt(s2)),
      "Your function treats sigma1 and sigma2 as variances; they are standard deviations."),
     (lambda m1, s1, m2, s2: _kl_normal(m1, s1, m2, s2) + 0.5,
      "Off by exactly 1/2 on every input: look at the constant term."),
     (lambda m1, s1, m2, s2: _kl_normal(m1, s1, m2, s2) - 2 * math.log(s2 / s1),
-     "The log term has the wrong sign: the KL must grow as q gets narrower than p (sigma1 small, sigma2 fixed)."),
+     "The log term has the wrong sign: the KL must grow as the first Gaussian gets narrower than the second "
+     "(sigma1 small, sigma2 fixed)."),
+    (lambda m1, s1, m2, s2: _kl_normal(m1, s1, m2, s2) + (m1 - m2) ** 2 * (1 / (2 * s1**2) - 1 / (2 * s2**2)),
+     "Your KL grows with the distance between the means at the wrong rate: look at which variance divides "
+     "(mu1 - mu2)^2."),
     (lambda m1, s1, m2, s2: _kl_normal(m1, s1, m1, s2),
      "Your KL does not change when the means move apart: the expectation of (z - mu2)^2 under q also "
      "holds (mu1 - mu2)^2."),
@@ -314,6 +320,76 @@ def _kl_between_gaussians(answer):
     return "Your function differs from the KL of the two Gaussians; compare it with a Monte-Carlo estimate."
 
 
+# --- notebook 05 ----------------------------------------------------------------------------
+
+def _iwae_reference(log_weights):
+    return logsumexp(log_weights, axis=1) - math.log(log_weights.shape[1])
+
+
+# Estimates students often write instead, with what to say about each: (mistake, hint).
+_IWAE_MISTAKES = (
+    (lambda lw: lw.mean(axis=1),
+     "This is the average of the log-weights, the ELBO's estimate: IWAE takes the log of the average weight."),
+    (lambda lw: logsumexp(lw, axis=1),
+     "Your estimate grows with K even when every weight is the same: the weights' mean, not their sum."),
+    (lambda lw: lw.max(axis=1),
+     "Your estimate uses only the largest weight; the others add to the average too."),
+    (lambda lw: logsumexp(lw, axis=1) - lw.shape[1],
+     "Off by a constant that grows with K: it is the logarithm of 1/K that goes with the sum."),
+)
+
+
+def _estimates(answer, log_weights):
+    """The student's estimates for these log-weights, one per row, or the message that says what went wrong."""
+    rows, k = log_weights.shape
+    try:
+        with np.errstate(all="ignore"):  # an underflow is told in words below, not as NumPy's warning
+            value = answer(log_weights.copy())
+    except Exception as error:  # any mistake in the student's code is reported, not raised
+        raise _Malformed(f"Your function raised {_short(error)} for log-weights of shape ({rows}, {k}).") from None
+    _returns_something(value)
+    estimates = np.asarray(value, dtype="float64").reshape(-1) if np.ndim(value) else np.asarray([value])
+    if estimates.shape != (rows,):
+        raise _Malformed(f"For log-weights of shape ({rows}, {k}) (one row of K = {k} per digit) your function "
+                         f"returned {np.shape(value)}: one estimate per row.")
+    return estimates
+
+
+def _first_bad(estimates):
+    bad = estimates[~np.isfinite(estimates)]
+    return f"{bad[0]}" if bad.size else f"{estimates[0]:g}"
+
+
+@_exercise("05.1", "a function iwae_estimate(log_weights) that takes log-weights of shape (digits, K) and returns "
+                   "one estimate per digit, the log of the average weight")
+def _iwae_estimate(answer):
+    _a_function(answer)
+    rng = np.random.default_rng(51)
+    modest = rng.normal(0.0, 2.0, (5, 50))  # log-weights where exp() is harmless
+    yours = _estimates(answer, modest)
+    if not np.allclose(yours, _iwae_reference(modest), rtol=1e-6, atol=1e-6):
+        for mistake, hint in _IWAE_MISTAKES:
+            if np.allclose(yours, mistake(modest), rtol=1e-6, atol=1e-6):
+                return hint
+        return ("Your estimates differ from the log of the average weight on log-weights of shape (5, 50); "
+                "try it on one row whose K weights are all equal first.")
+    realistic = modest - 150.0  # a digit's log p(x, z) - log q(z | x) is around -100 to -200 nats
+    yours = _estimates(answer, realistic)
+    underflow = "Take the largest log-weight out before exp() and add it back after the log."
+    if not np.all(np.isfinite(yours)):
+        return (f"Right for log-weights near 0, but for realistic ones near -150 nats you get {_first_bad(yours)}: "
+                f"exp() of them underflows to 0 in float32 (below about -103; float64 holds to about -745). "
+                f"{underflow}")
+    if not np.allclose(yours, _iwae_reference(realistic), rtol=1e-9, atol=1e-6):
+        return "Right for log-weights near 0 but not for realistic ones near -150 nats: look for rounding or a cap."
+    extreme = modest - 1000.0
+    yours = _estimates(answer, extreme)
+    if not np.all(np.isfinite(yours)) or not np.allclose(yours, _iwae_reference(extreme), rtol=1e-9, atol=1e-6):
+        return (f"Right near -150 nats, but log-weights near -1,000 (a poor q, or a code of many dimensions) give "
+                f"{_first_bad(yours)}: exp() underflows to 0 there even in float64. {underflow}")
+    return None
+
+
 # --- notebook 06 ----------------------------------------------------------------------------
 
 def _kl_per_example_and_dimension(z_mean, z_log_var):
@@ -327,8 +403,10 @@ _FREE_BITS_MISTAKES = (
     (lambda kl, floor: np.sum(np.minimum(np.mean(kl, axis=0), floor)),
      "A dimension below the floor should be charged the floor: max, not min."),
     (lambda kl, floor: np.sum(np.mean(kl, axis=0)),  # also what a floor on the total KL charges
-     "Your layer charges the plain KL (a floor on the total changes nothing once the total is above it): "
-     "each dimension below free_nats should cost free_nats."),
+     "Your layer charges the plain KL: each dimension below free_nats should cost free_nats. (A floor on the "
+     "total KL charges the same here, the total being above it.)"),
+    (lambda kl, floor: np.sum(np.maximum(np.sum(kl, axis=0), floor)),
+     "You summed each dimension's KL over the digits of the batch; free bits floor its average over the batch."),
     (lambda kl, floor: np.mean(np.maximum(np.mean(kl, axis=0), floor)),
      "You averaged the floored KL over the dimensions; the KL of a code is their sum."),
 )
@@ -369,8 +447,9 @@ def _free_bits(answer):
         probe = _free_bits_charge(answer, 0.0, np.tile([[2.0, 0.0]], (4, 1)).astype("float32"),
                                   np.tile([[0.0, 1.0]], (4, 1)).astype("float32"))[0]
         if probe is not None and not math.isclose(probe, 2 + (math.e - 2) / 2, rel_tol=1e-4):
-            return (f"Check your KL first: with free_nats = 0, for z_mean = (2, 0) and z_log_var = (0, 1) your layer "
-                    f"adds {probe:.4g} nats, where the two dimensions' KLs are {2:.4g} and {(math.e - 2) / 2:.4g}.")
+            return (f"Check your KL first: with free_nats = 0, for a batch of 4 codes, each with z_mean = (2, 0) and "
+                    f"z_log_var = (0, 1), your layer adds {probe:.4g} nats, where the two dimensions' KLs are "
+                    f"{2:.4g} and {(math.e - 2) / 2:.4g}.")
         return f"Your layer adds {charged:.4g} nats for these codes; free bits would charge something else."
     again = _free_bits_charge(answer, 1.0, z_mean, z_log_var)[0]
     if again is None or not math.isclose(again, np.sum(np.maximum(np.mean(kl, axis=0), 1.0)), rel_tol=1e-4):
