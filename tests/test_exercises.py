@@ -283,3 +283,40 @@ def test_ppca_posterior(capsys):
     for mistake, answer in wrong.items():
         passed, line = _said(capsys, "01.5", answer)
         assert not passed and mistake in line, (mistake, line)
+
+
+# --- 08.1: a CVAE's ELBO under every label ---------------------------------------------------
+
+def test_elbo_per_label(mnist, capsys):
+    from vaecourse.elbo import kl_to_standard_normal
+    from vaecourse.likelihoods import bernoulli_nll
+    from vaecourse.models import build_cvae
+
+    encoder, decoder, _ = build_cvae(2, hidden_units=(32,), seed=0)
+    x = mnist.x_test[:12]
+    one_hot = np.eye(10, dtype="float32")
+
+    def scores(kl_sign=-1.0, use_label=True, keep_kl=True):
+        def elbo_per_label(images):
+            columns = []
+            for k in range(10):
+                y = np.tile(one_hot[k if use_label else 0], (len(images), 1))
+                z_mean, z_log_var, _ = (np.asarray(t) for t in encoder([images, y], training=False))
+                reconstruction = -bernoulli_nll(images, decoder([z_mean, y], training=False))
+                kl = kl_to_standard_normal(z_mean, z_log_var) if keep_kl else 0.0
+                columns.append(np.asarray(reconstruction + kl_sign * kl))
+            return np.stack(columns, axis=1)
+        return elbo_per_label
+
+    assert _said(capsys, "08.1", scores(), encoder, decoder, x) == (True, "Exercise 08.1: right.\n")
+    wrong = {
+        "arg-max them and you pick the least likely label": lambda images: -scores()(images),
+        "leave out the KL term": scores(keep_kl=False),
+        "The KL is added": scores(kl_sign=1.0),
+        "the label k must go into the encoder and the decoder": scores(use_label=False),
+        "one row per image and one column per label": lambda images: scores()(images).T,
+        "differ from each image's ELBO": lambda images: scores()(images) + np.arange(10),
+    }
+    for mistake, answer in wrong.items():
+        passed, line = _said(capsys, "08.1", answer, encoder, decoder, x)
+        assert not passed and mistake in line, (mistake, line)

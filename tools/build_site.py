@@ -190,7 +190,9 @@ def prepare_notebook(path, alts=None):
             used.add(name)
         if NEEDS_KERNEL_TAG in tags:
             note = ("These sliders decode in a running notebook's kernel: open this notebook on Binder or Colab "
-                    "(the links at the top) to move them.")
+                    "(the links at the top) to move them." if SOLUTION_TAG not in tags else
+                    "This solution's widget decodes in a running notebook's kernel: run the code above in the "
+                    "notebook (the links at the top open it on Binder or Colab, without the solutions) to use it.")
             cell.outputs = [nbformat.v4.new_output("display_data", data={
                 "text/html": f'<p class="vaecourse-kernel-note">{note}</p>', "text/plain": note})]
             continue

@@ -461,3 +461,54 @@ def _free_bits(answer):
     if len(passed_on) != 2 or not all(np.allclose(a, b) for a, b in zip(passed_on, (z_mean, z_log_var), strict=True)):
         return "The loss is right, but the layer must return its inputs, (z_mean, z_log_var), unchanged."
     return None
+
+
+# --- notebook 08 ----------------------------------------------------------------------------
+
+def _elbo_parts_per_label(encoder, decoder, x):
+    """(reconstruction, KL), each (images, 10): a CVAE's ELBO of every image under every label, z its posterior mean."""
+    from .elbo import kl_to_standard_normal
+    from .likelihoods import bernoulli_nll
+
+    reconstruction, kl = [], []
+    for label in np.eye(10, dtype="float32"):
+        y = np.tile(label, (len(x), 1))
+        z_mean, z_log_var, _ = (np.asarray(t) for t in encoder([x, y], training=False))
+        reconstruction.append(-np.asarray(bernoulli_nll(x, decoder([z_mean, y], training=False))))
+        kl.append(np.asarray(kl_to_standard_normal(z_mean, z_log_var)))
+    return np.stack(reconstruction, axis=1).astype("float64"), np.stack(kl, axis=1).astype("float64")
+
+
+@_exercise("08.1", "a function elbo_per_label(x) that returns each image's ELBO under each of the ten labels, "
+                   "of shape (images, 10)")
+def _elbo_per_label(answer, encoder, decoder, x):
+    _a_function(answer)
+    x = np.asarray(x, dtype="float32")
+    try:
+        value = answer(x)
+    except Exception as error:  # any mistake in the student's code is reported, not raised
+        raise _Malformed(f"Your function raised {_short(error)} for {len(x)} test digits.") from None
+    _returns_something(value)
+    scores = _array(value, "What your function returned")
+    reconstruction, kl = _elbo_parts_per_label(encoder, decoder, x)
+    if scores.shape == (10, len(x)) and len(x) != 10:
+        return f"Your scores have shape {scores.shape}: one row per image and one column per label, (images, 10)."
+    if scores.shape != reconstruction.shape:
+        return f"For {len(x)} images your scores have shape {scores.shape}, not ({len(x)}, 10): one score per label."
+
+    def same(expected):
+        return np.allclose(scores, expected, rtol=1e-4, atol=0.05)
+
+    if same(reconstruction - kl):
+        return None
+    if np.allclose(scores, scores[:, :1], atol=1e-6):
+        return "Every label gives an image the same score: the label k must go into the encoder and the decoder."
+    for expected, hint in (
+            (kl - reconstruction, "These are losses, minus the ELBO: the classifier keeps the label with the largest "
+                                  "ELBO, so arg-max them and you pick the least likely label."),
+            (reconstruction, "Your scores leave out the KL term of the ELBO."),
+            (reconstruction + kl, "The KL is added to your scores; the ELBO subtracts it.")):
+        if same(expected):
+            return hint
+    return ("Your scores differ from each image's ELBO under each label (reconstruction minus KL, z the posterior "
+            "mean) on these digits; compare one image and one label at a time.")

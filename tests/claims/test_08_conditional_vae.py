@@ -5,6 +5,7 @@ import math
 from tests.claims import Break, claim
 
 VALUES = {
+    "sol08-1": {"classifier_accuracy": "float(np.mean(predicted == mnist.y_test[:1000]))"},
     "d615090b": {"cvae_elbo": "cvae_elbo.elbo"},
     "39d7f247": {"real_accuracy": "float(np.mean(real_read == mnist.y_test))",
                  "generated_accuracy": "float(np.mean(generated_read == grid_labels))"},
@@ -66,3 +67,8 @@ def test_style_is_a_smooth_function_of_z_shared_by_the_classes(values):
 def test_the_cvae_beats_the_vae_by_more_than_the_label_is_worth(values):
     assert values["cvae_iwae"] - math.log(10) > values["vae_iwae"] + 5, (values["cvae_iwae"], values["vae_iwae"])
     assert values["cvae_elbo_here"] - values["vae_elbo"] > 4 * math.log(10)
+
+
+@claim("ex08-1-after", "Far more digits than chance (one in ten) get the right label")
+def test_the_cvae_classifies_far_better_than_chance(values):
+    assert values["classifier_accuracy"] > 0.5, values["classifier_accuracy"]
