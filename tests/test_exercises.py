@@ -320,3 +320,27 @@ def test_elbo_per_label(mnist, capsys):
     for mistake, answer in wrong.items():
         passed, line = _said(capsys, "08.1", answer, encoder, decoder, x)
         assert not passed and mistake in line, (mistake, line)
+
+
+# --- 09.2: a class vector -----------------------------------------------------------------------
+
+def test_class_vector(capsys):
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 10, 300)
+    codes = rng.normal(size=(300, 10)) + labels[:, None] * 0.1
+    fours, nines = codes[labels == 4], codes[labels == 9]
+    right = fours.mean(axis=0) - nines.mean(axis=0)
+    assert _said(capsys, "09.2", right, codes, labels) == (True, "Exercise 09.2: right.\n")
+
+    wrong = {
+        "points from the 4s to the 9s": -right,
+        "the mean code of the 4s alone": fours.mean(axis=0),
+        "A difference of sums": fours.sum(axis=0) - nines.sum(axis=0),
+        "you changed its length": right / np.linalg.norm(right),
+        "one per latent dimension, 10": np.zeros(784),
+        "not of other digits or samples": right + rng.normal(0, 0.01, 10),  # the test codes', say: close, not equal
+        "not the difference of the two classes' mean codes": rng.normal(size=10),
+    }
+    for mistake, answer in wrong.items():
+        passed, line = _said(capsys, "09.2", answer, codes, labels)
+        assert not passed and mistake in line, (mistake, line)

@@ -512,3 +512,31 @@ def _elbo_per_label(answer, encoder, decoder, x):
             return hint
     return ("Your scores differ from each image's ELBO under each label (reconstruction minus KL, z the posterior "
             "mean) on these digits; compare one image and one label at a time.")
+
+
+# --- notebook 09 ----------------------------------------------------------------------------
+
+@_exercise("09.2", "the vector four_minus_nine: the mean code of the training 4s minus that of the training 9s")
+def _class_vector(answer, codes, labels):
+    codes, labels = np.asarray(codes, dtype="float64"), np.asarray(labels)
+    vector = _array(answer, "Your vector").reshape(-1)
+    fours, nines = codes[labels == 4], codes[labels == 9]
+    if vector.shape != (codes.shape[1],):
+        return (f"Your vector has {vector.size} numbers; a vector between codes has one per latent dimension, "
+                f"{codes.shape[1]}.")
+    right = fours.mean(axis=0) - nines.mean(axis=0)
+    if np.allclose(vector, right, rtol=1e-4, atol=1e-5):
+        return None
+    for mistake, hint in (
+            (-right, "Your vector points from the 4s to the 9s: added to a 9, it should move it towards the 4s."),
+            (fours.mean(axis=0), "This is the mean code of the 4s alone; the vector is a difference of two means."),
+            (fours.sum(axis=0) - nines.sum(axis=0),
+             "A difference of sums: the classes have different counts, so take their means."),
+            (right / np.linalg.norm(right),
+             "Right direction, but you changed its length: keep the difference as it is, the strengths scale it.")):
+        if np.allclose(vector, mistake, rtol=1e-4, atol=1e-5):
+            return hint
+    if np.dot(vector, right) > 0.9 * np.linalg.norm(vector) * np.linalg.norm(right):
+        return ("Close to the difference of the mean codes but not equal to it: average the posterior means of "
+                "all the training 4s and 9s (train_codes), not of other digits or samples.")
+    return "Your vector is not the difference of the two classes' mean codes."
