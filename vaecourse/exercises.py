@@ -74,23 +74,27 @@ class _Malformed(Exception):
     """The answer is not the kind of thing the exercise asks for."""
 
 
+def _returned(function, args, inputs):
+    """What the student's ``function(*args)`` returned; a crash, or a function with no return of its own yet,
+    becomes a message (``inputs`` says what it was called with, e.g. "for 20 test digits")."""
+    try:
+        with np.errstate(all="ignore"):  # an underflow or a log(0) is told in words, not as NumPy's warning
+            value = function(*args)
+    except Exception as error:  # any mistake in the student's code is reported, not raised
+        raise _Malformed(f"Your function raised {_short(error)} {inputs}.") from None
+    if any(value is unfinished for unfinished in _UNFINISHED):
+        raise _Malformed(f"Your function returns {value!r}: it is not finished yet (no return of its own).")
+    return value
+
+
 def _call(function, *args):
     """``function(*args)`` as a float; a crash or a non-number becomes a message that names the input."""
     shown = ", ".join(f"{value:g}" for value in args)
-    try:
-        value = function(*args)
-    except Exception as error:  # any mistake in the student's code is reported, not raised
-        raise _Malformed(f"Your function raised {_short(error)} when called with ({shown}).") from None
-    _returns_something(value)
+    value = _returned(function, args, f"when called with ({shown})")
     try:
         return float(value)
     except (TypeError, ValueError):
         raise _Malformed(f"Your function returned {type(value).__name__} for ({shown}), not a number.") from None
-
-
-def _returns_something(value):
-    if any(value is unfinished for unfinished in _UNFINISHED):
-        raise _Malformed(f"Your function returns {value!r}: it is not finished yet (no return of its own).")
 
 
 def _short(error):
@@ -229,12 +233,8 @@ def _ppca_posterior_check(answer):
              for sigma2 in (0.3, 1.0, 2.5)]
     yours = []
     for case in cases:
-        try:
-            result = answer(*case)
-        except Exception as error:  # any mistake in the student's code is reported, not raised
-            raise _Malformed(f"Your function raised {_short(error)} for x of shape (6,), W of shape (6, 2), mu of "
-                             f"shape (6,) and sigma2 = {case[3]:g}.") from None
-        _returns_something(result)
+        result = _returned(answer, case, f"for x of shape (6,), W of shape (6, 2), mu of shape (6,) and sigma2 = "
+                                         f"{case[3]:g}")
         try:
             mean, cov = result
             yours.append((np.asarray(mean, dtype="float64").reshape(-1), np.asarray(cov, dtype="float64")))
@@ -342,12 +342,7 @@ _IWAE_MISTAKES = (
 def _estimates(answer, log_weights):
     """The student's estimates for these log-weights, one per row, or the message that says what went wrong."""
     rows, k = log_weights.shape
-    try:
-        with np.errstate(all="ignore"):  # an underflow is told in words below, not as NumPy's warning
-            value = answer(log_weights.copy())
-    except Exception as error:  # any mistake in the student's code is reported, not raised
-        raise _Malformed(f"Your function raised {_short(error)} for log-weights of shape ({rows}, {k}).") from None
-    _returns_something(value)
+    value = _returned(answer, (log_weights.copy(),), f"for log-weights of shape ({rows}, {k})")
     estimates = np.asarray(value, dtype="float64").reshape(-1) if np.ndim(value) else np.asarray([value])
     if estimates.shape != (rows,):
         raise _Malformed(f"For log-weights of shape ({rows}, {k}) (one row of K = {k} per digit) your function "
@@ -484,11 +479,7 @@ def _elbo_parts_per_label(encoder, decoder, x):
 def _elbo_per_label(answer, encoder, decoder, x):
     _a_function(answer)
     x = np.asarray(x, dtype="float32")
-    try:
-        value = answer(x)
-    except Exception as error:  # any mistake in the student's code is reported, not raised
-        raise _Malformed(f"Your function raised {_short(error)} for {len(x)} test digits.") from None
-    _returns_something(value)
+    value = _returned(answer, (x,), f"for {len(x)} test digits")
     scores = _array(value, "What your function returned")
     reconstruction, kl = _elbo_parts_per_label(encoder, decoder, x)
     if scores.shape == (10, len(x)) and len(x) != 10:

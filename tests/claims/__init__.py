@@ -31,6 +31,7 @@ import nbformat
 import pytest
 
 from tests import runs
+from tools.student import EXERCISE_TAG, SOLUTION_TAG
 
 
 def claim(cell, words):
@@ -95,13 +96,13 @@ def solution_verdicts(name):
     exercise = None
     for cell in notebook.cells:
         tags = cell.metadata.get("tags", []) if cell.cell_type == "code" else []
-        if "exercise" in tags:
+        if EXERCISE_TAG in tags:
             for call in ast.walk(ast.parse(cell.source)):
                 if (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "check" and call.args
                         and isinstance(call.args[0], ast.Constant)):
                     exercise = call.args[0].value
                     checks[exercise] = ", ".join(ast.unparse(argument) for argument in call.args[1:])
-        elif "solution" in tags and exercise in checks:
+        elif SOLUTION_TAG in tags and exercise in checks:
             last_solution[exercise] = cell.id
     return {last_solution[key]: {f"verdict {key}": f'__import__("vaecourse.exercises", fromlist=["verdict"])'
                                                    f'.verdict({key!r}, {checks[key]})'}
