@@ -47,8 +47,9 @@ def slant(images):
     """Shear of the ink: columns moved to the right per row going up (positive: leaning right).
 
     With pixel intensities as weights, it is -Cov(column, row) / Var(row): the
-    slope of the ink's principal line, measured against the vertical (rows count
-    downwards, hence the minus).
+    least-squares slope of the column on the row, i.e. against the vertical (rows
+    count downwards, hence the minus). It is not the ink's principal axis, which
+    would weigh errors in both coordinates.
 
     First used in notebook 08.
     """
