@@ -285,6 +285,35 @@ def test_ppca_posterior(capsys):
         assert not passed and mistake in line, (mistake, line)
 
 
+# --- 07.2: a Gaussian reconstruction loss ------------------------------------------------------
+
+def test_gaussian_reconstruction_loss(capsys):
+    import tensorflow as tf
+    import tensorflow_probability as tfp
+
+    tfd = tfp.distributions
+
+    def loss(scale=0.1, sign=-1.0, independent=True):
+        def gaussian_reconstruction_loss(x, pixel_means):
+            pixels = tfd.Normal(loc=pixel_means, scale=scale)
+            return sign * (tfd.Independent(pixels, reinterpreted_batch_ndims=3) if independent else pixels).log_prob(x)
+        return gaussian_reconstruction_loss
+
+    assert _said(capsys, "07.2", loss()) == (True, "Exercise 07.2: right.\n")
+    wrong = {
+        "where the standard deviation 0.1 belongs": loss(scale=0.01),
+        "the loss Keras minimises is its negative": loss(sign=1.0),
+        "one number per image": loss(independent=False),
+        "the normalising constant": lambda x, m: tf.reduce_sum(tf.square(x - m), axis=[1, 2, 3]) / (2 * 0.1**2),
+        "This is the mean squared error": lambda x, m: tf.reduce_mean(tf.square(x - m), axis=[1, 2, 3]),
+        "averaged over the 784 pixels": lambda x, m: tf.reduce_mean(-tfd.Normal(m, 0.1).log_prob(x), axis=[1, 2, 3]),
+        "compare it with vaecourse.likelihoods.gaussian_nll": lambda x, m: loss()(x, m) + 1.0,
+    }
+    for mistake, answer in wrong.items():
+        passed, line = _said(capsys, "07.2", answer)
+        assert not passed and mistake in line, (mistake, line)
+
+
 # --- 08.1: a CVAE's ELBO under every label ---------------------------------------------------
 
 def test_elbo_per_label(mnist, capsys):

@@ -458,6 +458,53 @@ def _free_bits(answer):
     return None
 
 
+# --- notebook 07 ----------------------------------------------------------------------------
+
+_PIXEL_SIGMA = 0.1  # exercise 07.2 fixes the decoder's noise
+
+
+def _gaussian_nll(x, means, sigma):
+    """-log N(x; means, sigma^2 I) per image, summed over pixels (float64: the check's own arithmetic)."""
+    squared = ((x - means) ** 2).reshape(len(x), -1)
+    return 0.5 * squared.sum(axis=1) / sigma**2 + squared.shape[1] * math.log(sigma * math.sqrt(2 * math.pi))
+
+
+@_exercise("07.2", "a function gaussian_reconstruction_loss(x, pixel_means) that returns -log p(x | z) per image, "
+                   "for Gaussian pixels with sigma = 0.1")
+def _gaussian_reconstruction_loss(answer):
+    _a_function(answer)
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0, 1, (4, 28, 28, 1)).astype("float32")
+    means = rng.uniform(0, 1, (4, 28, 28, 1)).astype("float32")
+    value = _returned(answer, (x, means), "for 4 images x and 4 images of pixel means")
+    losses = _array(value, "What your function returned").astype("float64")
+    if losses.shape != (4,):
+        return (f"For 4 images your loss has shape {losses.shape}, not (4,): one number per image, the pixels' "
+                "log-densities summed (tfd.Independent over the image's 3 axes).")
+    x, means = x.astype("float64"), means.astype("float64")
+    right = _gaussian_nll(x, means, _PIXEL_SIGMA)
+    if np.allclose(losses, right, rtol=1e-4):
+        return None
+    squared_part = 0.5 * ((x - means) ** 2).reshape(4, -1).sum(axis=1) / _PIXEL_SIGMA**2
+    for mistake, hint in (
+            (-right, "Your loss is the log-likelihood itself; the loss Keras minimises is its negative."),
+            (_gaussian_nll(x, means, _PIXEL_SIGMA**2),
+             "Your function uses sigma^2 = 0.01 where the standard deviation 0.1 belongs (tfd.Normal's scale is a "
+             "standard deviation)."),
+            (squared_part, "Only the squared-error part: the normalising constant, log(sigma sqrt(2 pi)) per pixel, "
+                           "is missing. It does not change the gradients, but the numbers are no longer -log p(x | z) "
+                           "and cannot be compared with other models'."),
+            (right / 784, "Your loss is averaged over the 784 pixels; -log p(x | z) of an image sums them."),
+            (squared_part * 2 * _PIXEL_SIGMA**2 / 784,
+             "This is the mean squared error. The Gaussian's -log p(x | z) is the squared error summed over the "
+             "pixels, divided by 2 sigma^2, plus a normalising constant: scale and constant matter once a KL term "
+             "is added.")):
+        if np.allclose(losses, mistake, rtol=1e-4):
+            return hint
+    return ("Your loss differs from -log N(x; pixel_means, 0.1^2 I) summed over each image's pixels; compare it "
+            "with vaecourse.likelihoods.gaussian_nll(x, pixel_means, 0.1).")
+
+
 # --- notebook 08 ----------------------------------------------------------------------------
 
 def _elbo_parts_per_label(encoder, decoder, x):

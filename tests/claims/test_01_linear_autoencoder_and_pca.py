@@ -167,6 +167,8 @@ def test_the_angle_jumps_up_several_fold_during_training(values):
 @claim("c2d1c979", "the later ones, on the whole, less precisely")
 def test_later_components_are_recovered_less_precisely(values):
     errors = 1 - values["component_cosines"]
+    if errors.max() < 1e-5:  # LONGER = 4: every component at float32's rounding, as the parenthesis says
+        return
     assert np.mean(errors[-4:]) > np.mean(errors[:4]), errors
 
 

@@ -41,7 +41,7 @@ def test_the_careful_gan_gathers_near_the_modes(values):
 @claim("a1e0c005", "at\nfirst its samples collapse into one thin streak pointing in a single direction")
 def test_the_hasty_gan_collapses_onto_a_patch(values):
     busiest = [shares.max() for shares in values["hasty_sectors"]]
-    assert max(busiest[:2]) > 0.5, busiest
+    assert busiest[0] > 0.5, busiest  # "most of them in one sector" at the first snapshot: 0.98 and 0.74 seen
     assert max(shares.max() for shares in values["careful_sectors"]) < 0.35
 
 
