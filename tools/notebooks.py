@@ -272,18 +272,22 @@ def save_figures(notebook, folder):
     """Every picture a notebook shows, as folder/cellNN-K.png (NN its index), with an index of their descriptions."""
     import base64
 
+    from tools.build_site import WIDGET_VIEW
+
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.glob("cell*.png"):  # a figure of an earlier version would pass for a current one
         stale.unlink()
     lines = []
     for index, cell in enumerate(notebook.cells):
-        pictures = [output["data"]["image/png"] for output in cell.get("outputs", [])
-                    if "image/png" in output.get("data", {})]
-        alts = cell.get("metadata", {}).get("vaecourse", {}).get("alt", [])
-        for k, picture in enumerate(pictures):
+        outputs = [output for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
+        alts = iter(cell.get("metadata", {}).get("vaecourse", {}).get("alt", []))
+        for k, output in enumerate(outputs):
             name = f"cell{index:02d}-{k}.png"
-            (folder / name).write_bytes(base64.b64decode(picture))
-            lines.append(f"{name}  (cell id {cell.get('id')}): {alts[k] if k < len(alts) else '(no description yet)'}")
+            (folder / name).write_bytes(base64.b64decode(output["data"]["image/png"]))
+            unsaid = ("(a widget's still picture, without a description: the live widget replaces it, and the site "
+                      "shows a note instead)" if WIDGET_VIEW in output["data"] else "(no description yet)")
+            said = next(alts, unsaid)
+            lines.append(f"{name}  (cell id {cell.get('id')}): {said}")
     (folder / "index.txt").write_text("\n".join(lines) + "\n")
     return len(lines)
 

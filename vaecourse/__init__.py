@@ -32,4 +32,4 @@ from vaecourse.quiet import quiet_tensorflow
 
 quiet_tensorflow()  # a notebook that imports vaecourse first shows none of TensorFlow's start-up notices
 
-__version__ = "0.6.0"
+__version__ = "0.7.0"

@@ -61,6 +61,12 @@ class Break:
         return broken
 
 
+def trained_as_on_a_cpu():
+    """Whether the runs train their models as on a CPU (LONGER = 1), not longer as on a GPU (make claims with
+    PARAMETERS="LONGER=4"): the claims of sentences that say "in our runs on the CPU" assert more then."""
+    return int(runs.parameters().get("LONGER", 1)) == 1
+
+
 def claims_in(module):
     """(test name, function, cell id, words) of each claim in a claims module."""
     for name, function in vars(module).items():

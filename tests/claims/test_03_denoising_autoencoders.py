@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.claims import Break, claim
+from tests.claims import Break, claim, trained_as_on_a_cpu
 
 VALUES = {
     "19c6df92": {
@@ -73,8 +73,8 @@ def test_at_light_noise_the_denoiser_redraws_to_its_own_level(values):
     table, line = values["table"], values["clean_psnr"]["denoiser"]
     light = table[table.index.get_level_values("level") == 0.1]
     assert (abs(light["denoiser"] - line) < 1.5).all(), (light, line)
-    above = light[light["noisy"] > line + 1]  # inputs cleaner than the line come out worse
-    assert len(above) >= 1 and (above["gain"] < 0).all(), light
+    above = light[light["noisy"] > line - 0.5]  # inputs at or above the line come out no better
+    assert len(above) >= 1 and (above["gain"] < 0.5).all(), light
 
 
 @claim("c4f8b19d", "the salt-and-pepper input is not: its PSNR is\nabout that of Gaussian noise at 0.3")
@@ -163,12 +163,21 @@ def test_the_denoiser_amplifies_its_first_directions(values):
     assert min(values["top_gain"]["denoiser"]) > 1, values["top_gain"]
 
 
-@claim("c4f8b19d", "(a negative gain in the table)")
+@claim("c4f8b19d", "in our runs on the CPU a little *worse* (a\nnegative gain in the table)")
 def test_a_light_corruption_can_come_out_worse(values):
     light = values["table"].xs(0.1, level="level")
-    assert (light["gain"] < 0).any(), light
+    if trained_as_on_a_cpu():
+        assert (light["gain"] < 0).any(), light
+    else:  # "the gain there is about zero": +0.1 dB with LONGER = 4
+        assert abs(light.loc["gaussian", "gain"]) < 0.5, light
 
 
-@claim("3f22d3ff", "section 3 below measures gains of a few times at real digits")
-def test_the_denoisers_largest_gains_are_a_few_times(values):
-    assert all(1.5 < gain < 6 for gain in values["top_gain"]["denoiser"]), values["top_gain"]
+@claim("c4f8b19d", "More capacity and more training\nlower the reconstruction error and raise the line")
+def test_longer_training_raises_the_line(values):
+    line = values["clean_psnr"]["denoiser"]
+    assert (line < 21.5) if trained_as_on_a_cpu() else (line > 22), line  # 20.5-20.8 on the CPU, 22.5 with LONGER = 4
+
+
+@claim("3f22d3ff", "section 3 below measures gains of several times at real digits")
+def test_the_denoisers_largest_gains_are_several_times(values):
+    assert all(1.5 < gain < 15 for gain in values["top_gain"]["denoiser"]), values["top_gain"]  # to 12 with LONGER=4

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.claims import Break, claim
+from tests.claims import Break, claim, trained_as_on_a_cpu
 
 VALUES = {
     "0e20e70f": {"sizes": "{d: {'elbo': r['elbo'].elbo, 'kl': r['elbo'].kl, 'iwae': r['iwae'], "
@@ -50,11 +50,13 @@ def test_the_2d_models_prior_draws_are_read_least_often(values):
     assert readable[2] < min(readable[d] for d in (5, 10, 20)), readable
 
 
-@claim("7271cca1", "Most used dimensions carry a nat or more each, the collapsed ones from a hundredth to a tenth")
-def test_used_dimensions_carry_a_nat_and_collapsed_ones_a_hundredth_to_a_tenth(values):
+@claim("7271cca1", "Most used dimensions carry a nat or more each, the collapsed ones a tenth of a nat or less")
+def test_used_dimensions_carry_a_nat_and_collapsed_ones_a_tenth_or_less(values):
     shares, threshold = np.asarray(values["sizes"][20]["kl_dims"]), values["threshold"]
     assert np.median(shares[shares >= threshold]) > 1, np.sort(shares)
-    assert 0.005 < shares.min() and shares[shares < threshold].max() < 0.1, np.sort(shares)
+    assert shares[shares < threshold].max() < 0.1, np.sort(shares)
+    emptiest = 0.005 < shares.min() < 0.03 if trained_as_on_a_cpu() else shares.min() < 0.003  # 0.013, and 0.0012
+    assert emptiest, np.sort(shares)
 
 
 @claim("7271cca1", "whose posterior has mean near 0 and\nvariance near 1")
@@ -64,10 +66,13 @@ def test_a_collapsed_dimension_has_the_prior_as_posterior(values):
     assert abs(mean) < 0.1 and abs(variance - 1) < 0.15, values["collapsed_stats"]  # 0.90 at SEED = 2
 
 
-@claim("7271cca1", "It counts\nmore dimensions as active than the KL does here")
+@claim("7271cca1", "on the CPU it counts more dimensions as active than the KL does")
 def test_burdas_count_exceeds_the_kl_count(values):
     used_by_kl = 20 - _collapsed(values["sizes"][20]["kl_dims"], values["threshold"])
-    assert values["burda_count"] > used_by_kl, (values["burda_count"], used_by_kl)
+    if trained_as_on_a_cpu():
+        assert values["burda_count"] > used_by_kl, (values["burda_count"], used_by_kl)
+    else:  # "the two counts can agree": 13 and 13 with LONGER = 4
+        assert values["burda_count"] >= used_by_kl, (values["burda_count"], used_by_kl)
 
 
 @claim("07173c77", "moving the one with the least changes nothing you\ncan see")
