@@ -65,6 +65,8 @@ def verdict(exercise, answer, *context):
         return f"Exercise {exercise}: nothing to check yet. Your answer should be {entry.what}."
     try:
         hint = entry.run(answer, *context)
+    except _Unfinished as problem:
+        return f"Exercise {exercise}: nothing to check yet. {problem} Your answer should be {entry.what}."
     except _Malformed as problem:
         hint = f"{problem} Your answer should be {entry.what}."
     return f"Exercise {exercise}: right." if hint is None else f"Exercise {exercise}: not yet. {hint}"
@@ -72,6 +74,10 @@ def verdict(exercise, answer, *context):
 
 class _Malformed(Exception):
     """The answer is not the kind of thing the exercise asks for."""
+
+
+class _Unfinished(_Malformed):
+    """The answer is a function still without a return of its own, as its answer cell gave it."""
 
 
 def _returned(function, args, inputs):
@@ -83,7 +89,7 @@ def _returned(function, args, inputs):
     except Exception as error:  # any mistake in the student's code is reported, not raised
         raise _Malformed(f"Your function raised {_short(error)} {inputs}.") from None
     if any(value is unfinished for unfinished in _UNFINISHED):
-        raise _Malformed(f"Your function returns {value!r}: it is not finished yet (no return of its own).")
+        raise _Unfinished(f"Your function returns {value!r}: it is not finished yet (no return of its own).")
     return value
 
 
