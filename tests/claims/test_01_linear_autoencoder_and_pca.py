@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.claims import Break, claim
+from tests.claims import Break, claim, trained_as_on_a_cpu
 
 VALUES = {
     "11df8304": {"eigenvalues": "eigenvalues[:LATENT_DIM + 1]"},
@@ -164,12 +164,13 @@ def test_the_angle_jumps_up_several_fold_during_training(values):
     assert np.max(angles[1:] / lowest_so_far[:-1]) > 3
 
 
-@claim("c2d1c979", "the later ones, on the whole, less precisely")
+@claim("c2d1c979", "in our runs on the CPU the later ones, on the whole, less precisely")
 def test_later_components_are_recovered_less_precisely(values):
     errors = 1 - values["component_cosines"]
-    if errors.max() < 1e-5:  # LONGER = 4: every component at float32's rounding, as the parenthesis says
-        return
-    assert np.mean(errors[-4:]) > np.mean(errors[:4]), errors
+    if trained_as_on_a_cpu():
+        assert np.mean(errors[-4:]) > np.mean(errors[:4]), errors
+    else:  # "all of them came back to about 10^-7, the first no better": 7e-7 for the first with LONGER = 2
+        assert errors.max() < 1e-5 and errors[0] >= np.median(errors), errors
 
 
 @claim("1e1b0a94", "$\\sigma^2$ is about 0.06 (printed)")

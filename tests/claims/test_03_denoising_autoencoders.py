@@ -86,11 +86,12 @@ def test_light_salt_and_pepper_is_as_costly_as_heavier_gaussian_noise(values):
     assert abs(pepper - gaussian) < 1.5, table
 
 
-@claim("896d0789", "beats a plain autoencoder there, at a small cost on clean digits")
+@claim("896d0789", "beats a plain autoencoder there, at a cost of one to three dB on clean digits")
 def test_the_denoiser_beats_the_plain_autoencoder_on_noise_but_not_on_clean_digits(values):
     heavy = _heavy(values["table"])
     assert (heavy["denoiser"] > heavy["plain AE"] + 0.5).all()
-    assert values["clean_psnr"]["plain AE"] > values["clean_psnr"]["denoiser"] + 0.3
+    cost = values["clean_psnr"]["plain AE"] - values["clean_psnr"]["denoiser"]
+    assert 0.5 < cost < 3.5, cost  # 1.7 and 0.8 dB on the CPU, 2.8 with LONGER = 4
 
 
 @claim("3a107bb9", "The plain overcomplete model copies")
@@ -130,10 +131,18 @@ def test_some_chains_visit_several_digits(values):
 def test_the_denoiser_passes_on_fewer_directions_than_the_plain_autoencoder(values):
     denoiser, plain = (np.array(values["strong_directions"][name]) for name in ("denoiser", "plain AE"))
     assert np.all(denoiser < plain), (denoiser, plain)
-    assert np.mean(values["rms_gain"]["denoiser"]) < np.mean(values["rms_gain"]["plain AE"]), values["rms_gain"]
 
 
-@claim("012632d6", "of the 128\nothers only one to a few dozen exceed one half")
+@claim("012632d6", "averaged over the five digits, less for the denoiser in our runs on the CPU")
+def test_a_random_nudge_comes_through_the_denoiser_less(values):
+    denoiser, plain = (np.mean(values["rms_gain"][name]) for name in ("denoiser", "plain AE"))
+    if trained_as_on_a_cpu():
+        assert denoiser < plain - 0.02, (denoiser, plain)  # 0.21 against 0.32, 0.27 against 0.31
+    else:  # "about level": 0.362 against 0.366 with LONGER = 4
+        assert abs(denoiser - plain) < 0.05, (denoiser, plain)
+
+
+@claim("012632d6", "of the 128\nothers only a few dozen at most exceed one half")
 def test_both_jacobians_have_rank_at_most_the_code_and_few_strong_directions(values):
     for name, counts in values["strong_directions"].items():
         assert all(5 <= count < 100 for count in counts), counts
@@ -180,6 +189,6 @@ def test_longer_training_raises_the_line(values):
     assert (line < 21.5) if trained_as_on_a_cpu() else (line > 22), line  # 20.5-20.8 on the CPU, 22.5 with LONGER = 4
 
 
-@claim("3f22d3ff", "section 3 below measures gains of several times at real digits")
+@claim("3f22d3ff", "section 3 below measures gains of several times")
 def test_the_denoisers_largest_gains_are_several_times(values):
     assert all(1.5 < gain < 15 for gain in values["top_gain"]["denoiser"]), values["top_gain"]  # to 12 with LONGER=4
