@@ -86,7 +86,7 @@ def test_light_salt_and_pepper_is_as_costly_as_heavier_gaussian_noise(values):
     assert abs(pepper - gaussian) < 1.5, table
 
 
-@claim("896d0789", "beats a plain autoencoder there, at a cost of one to three dB on clean digits")
+@claim("896d0789", "beats a plain autoencoder there, at a cost of roughly one to three dB on clean digits")
 def test_the_denoiser_beats_the_plain_autoencoder_on_noise_but_not_on_clean_digits(values):
     heavy = _heavy(values["table"])
     assert (heavy["denoiser"] > heavy["plain AE"] + 0.5).all()
@@ -142,10 +142,10 @@ def test_a_random_nudge_comes_through_the_denoiser_less(values):
         assert abs(denoiser - plain) < 0.05, (denoiser, plain)
 
 
-@claim("012632d6", "of the 128\nothers only a few dozen at most exceed one half")
+@claim("012632d6", "of the 128\nothers at most about half exceed one half, fewer for the denoiser")
 def test_both_jacobians_have_rank_at_most_the_code_and_few_strong_directions(values):
     for name, counts in values["strong_directions"].items():
-        assert all(5 <= count < 100 for count in counts), counts
+        assert all(5 <= count <= 64 for count in counts), counts  # 15 to 64 over the CPU and LONGER = 4 runs
         assert all(rank <= 128 for rank in values["rank"][name]), values["rank"]
 
 
