@@ -33,7 +33,8 @@ def test_moderate_edits_keep_their_class(values):
     assert np.all(values["bold_effect"][np.abs(strengths) <= 0.5, 1] >= 0.6)  # "most": 0.74 at SEED = 1
 
 
-@claim("cce07e4b", "In these runs the bold vector kept more digits than the\nrandom direction at $s = -1$, and about as many or fewer at $s = +1$")
+@claim("cce07e4b", "In these runs the bold vector kept more digits than the\nrandom direction at $s = -1$, "
+                   "and about as many or fewer at $s = +1$")
 def test_the_bold_vector_keeps_the_class_better_thinning_than_thickening(values):
     strengths = list(values["strengths"])
     thin, thick = strengths.index(-1.0), strengths.index(1.0)
