@@ -69,6 +69,16 @@ def test_mse_and_psnr_known_values():
     assert metrics.psnr(x, x + 0.01) > metrics.psnr(x, x_hat)
 
 
+def test_mse_and_psnr_count_every_image_of_a_test_set_cut_in_chunks():
+    # 2,345 images: two whole chunks of 1,000 and a short one, with errors growing along the set
+    rng = np.random.default_rng(0)
+    x = rng.random((2345, 28, 28, 1), dtype=np.float32)
+    x_hat = np.clip(x + np.linspace(0.01, 0.3, len(x), dtype=np.float32)[:, None, None, None], 0, 1)
+    per_image = np.mean((x.astype("float64") - x_hat) ** 2, axis=(1, 2, 3))
+    assert metrics.reconstruction_mse(x, x_hat) == pytest.approx(per_image.mean(), rel=1e-12)
+    assert metrics.psnr(x, x_hat) == pytest.approx(np.mean(10 * np.log10(1 / per_image)), rel=1e-12)
+
+
 class _CountDecodes(keras.layers.Layer):
     """Passes z on and records how many latent points each call decodes."""
 
