@@ -1,6 +1,7 @@
 """Claims of 01_linear_autoencoder_and_pca: the linear autoencoder finds PCA's subspace; probabilistic PCA."""
 
 import numpy as np
+import pytest
 
 from tests.claims import Break, claim, trained_as_on_a_cpu
 
@@ -27,7 +28,7 @@ VALUES = {
         "e_dot_w": "float(e @ w)",
     },
     "20357f16": {"mixing_error": "float(np.abs(recon_mixed - pca_recon).max())"},
-    "33c89454": {"off_diagonal": "off_diagonal", "component_cosines": "component_cosines"},
+    "33c89454": {"largest_share": "largest_share", "component_cosines": "component_cosines"},
     "70cdbfd3": {"tied_angle": "tied_angle", "off_identity": "off_identity"},
     "83ea7f34": {"sigma2": "sigma2"},
     "711fdf5b": {"elbo_equals_log_lik": "bool(elbo_equals_log_lik)"},
@@ -98,7 +99,7 @@ def test_a_mixing_matrix_changes_no_reconstruction(values):
 
 @claim("567f72fd", "they are\nblends of them")
 def test_the_decoder_mixes_the_principal_directions(values):
-    assert values["off_diagonal"] > 0.5
+    assert values["largest_share"] < 0.5, values["largest_share"]  # 1 for a diagonal up to order and signs
 
 
 @claim("c2d1c979", "Every component comes back to within a tiny angle")
@@ -167,10 +168,9 @@ def test_the_angle_jumps_up_several_fold_during_training(values):
 @claim("c2d1c979", "in our runs on the CPU the later ones, on the whole, less precisely")
 def test_later_components_are_recovered_less_precisely(values):
     errors = 1 - values["component_cosines"]
-    if trained_as_on_a_cpu():
-        assert np.mean(errors[-4:]) > np.mean(errors[:4]), errors
-    else:  # "all of them came back to about 10^-7, the first no better": 7e-7 for the first with LONGER = 2
-        assert errors.max() < 1e-5 and errors[0] >= np.median(errors), errors
+    if not trained_as_on_a_cpu():
+        pytest.skip("the sentence is about the CPU's runs (with LONGER = 2 all came to about 1e-7, in no order)")
+    assert np.mean(errors[-4:]) > np.mean(errors[:4]), errors
 
 
 @claim("1e1b0a94", "$\\sigma^2$ is about 0.06 (printed)")

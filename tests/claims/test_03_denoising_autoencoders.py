@@ -1,6 +1,7 @@
 """Claims of 03_denoising_autoencoders: corruptions, PSNR, copying, what the denoiser passes on, sampling."""
 
 import numpy as np
+import pytest
 
 from tests.claims import Break, claim, trained_as_on_a_cpu
 
@@ -86,12 +87,12 @@ def test_light_salt_and_pepper_is_as_costly_as_heavier_gaussian_noise(values):
     assert abs(pepper - gaussian) < 1.5, table
 
 
-@claim("896d0789", "beats a plain autoencoder there, at a cost of roughly one to three dB on clean digits")
+@claim("896d0789", "beats a plain autoencoder there, at a cost of up to about three dB on clean digits")
 def test_the_denoiser_beats_the_plain_autoencoder_on_noise_but_not_on_clean_digits(values):
     heavy = _heavy(values["table"])
     assert (heavy["denoiser"] > heavy["plain AE"] + 0.5).all()
     cost = values["clean_psnr"]["plain AE"] - values["clean_psnr"]["denoiser"]
-    assert 0.5 < cost < 3.5, cost  # 1.7 and 0.8 dB on the CPU, 2.8 with LONGER = 4
+    assert 0 < cost < 3.5, cost  # 1.7 and 0.8 dB on the CPU, 2.8 with LONGER = 4
 
 
 @claim("3a107bb9", "The plain overcomplete model copies")
@@ -109,14 +110,15 @@ def test_the_denoiser_removes_part_of_the_blots(values):
 
 @claim("3f22d3ff", "in our runs on the CPU many did, and the judge\nreads only some of the images as digits")
 def test_denoising_in_a_loop_ends_in_unreadable_blobs(values):
-    last = values["looped_readable"][values["chain_steps"]]
-    assert last < 0.6 if trained_as_on_a_cpu() else last > 0.5, values["looped_readable"]  # 0.65 with LONGER=4
+    if not trained_as_on_a_cpu():
+        pytest.skip("the sentence is about the CPU's runs (0.65 read with LONGER = 4)")
+    assert values["looped_readable"][values["chain_steps"]] < 0.6, values["looped_readable"]
 
 
 @claim("d0d32177", "from twenty steps on the judge reads far more of the images as digits than in the loop above")
 def test_the_markov_chain_draws_readable_digits_of_many_classes(values):
     chain, loop = values["chain_readable"], values["looped_readable"]
-    margin = 0.2 if trained_as_on_a_cpu() else 0.0  # "the judge still reads more": 0.75 against 0.65 with LONGER=4
+    margin = 0.2 if trained_as_on_a_cpu() else 0.0  # the sentence is the CPU's; with LONGER=4, 0.75 against 0.65
     assert all(chain[step] > loop[step] + margin for step in chain if step >= 20), (chain, loop)  # level at 5 steps
     assert chain[values["chain_steps"]] >= 0.2, chain  # 0.25 in the full-size run with SEED = 1
     assert values["classes_at_last_step"] >= 4
@@ -136,16 +138,16 @@ def test_the_denoiser_passes_on_fewer_directions_than_the_plain_autoencoder(valu
 @claim("012632d6", "averaged over the five digits, less for the denoiser in our runs on the CPU")
 def test_a_random_nudge_comes_through_the_denoiser_less(values):
     denoiser, plain = (np.mean(values["rms_gain"][name]) for name in ("denoiser", "plain AE"))
-    if trained_as_on_a_cpu():
-        assert denoiser < plain - 0.02, (denoiser, plain)  # 0.21 against 0.32, 0.27 against 0.31
-    else:  # "about level": 0.362 against 0.366 with LONGER = 4
-        assert abs(denoiser - plain) < 0.05, (denoiser, plain)
+    if not trained_as_on_a_cpu():
+        pytest.skip("the sentence is about the CPU's runs (0.362 against 0.366 with LONGER = 4)")
+    assert denoiser < plain - 0.02, (denoiser, plain)  # 0.21 against 0.32, 0.27 against 0.31
 
 
-@claim("012632d6", "of the 128\nothers at most about half exceed one half, fewer for the denoiser")
+@claim("012632d6", "of the 128\nothers at most half exceed one half (at most about a third in our runs on the CPU)")
 def test_both_jacobians_have_rank_at_most_the_code_and_few_strong_directions(values):
     for name, counts in values["strong_directions"].items():
-        assert all(5 <= count <= 64 for count in counts), counts  # 15 to 64 over the CPU and LONGER = 4 runs
+        most = 48 if trained_as_on_a_cpu() else 64  # 15 to 43 on the CPU, to 64 with LONGER = 4
+        assert all(5 <= count <= most for count in counts), counts
         assert all(rank <= 128 for rank in values["rank"][name]), values["rank"]
 
 
@@ -174,13 +176,12 @@ def test_the_denoiser_amplifies_its_first_directions(values):
     assert min(values["top_gain"]["denoiser"]) > 1, values["top_gain"]
 
 
-@claim("c4f8b19d", "in our runs on the CPU a little *worse* (a\nnegative gain in the table)")
+@claim("c4f8b19d", "in our runs on the CPU *worse* (a\nnegative gain in the table)")
 def test_a_light_corruption_can_come_out_worse(values):
     light = values["table"].xs(0.1, level="level")
-    if trained_as_on_a_cpu():
-        assert (light["gain"] < 0).any(), light
-    else:  # "the gain there is about zero": +0.1 dB with LONGER = 4
-        assert abs(light.loc["gaussian", "gain"]) < 0.5, light
+    if not trained_as_on_a_cpu():
+        pytest.skip("the sentence is about the CPU's runs (+0.1 dB with LONGER = 4)")
+    assert (light["gain"] < 0).any(), light
 
 
 @claim("c4f8b19d", "More capacity and more training\nlower the reconstruction error and raise the line")

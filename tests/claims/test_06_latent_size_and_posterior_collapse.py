@@ -1,6 +1,7 @@
 """Claims of 06_latent_size_and_posterior_collapse: latent size, collapse by KL, warm-up, beta and sigma."""
 
 import numpy as np
+import pytest
 
 from tests.claims import Break, claim, trained_as_on_a_cpu
 
@@ -62,8 +63,7 @@ def test_used_dimensions_carry_a_nat_and_collapsed_ones_a_tenth_or_less(values):
     shares, threshold = np.asarray(values["sizes"][20]["kl_dims"]), values["threshold"]
     assert np.median(shares[shares >= threshold]) > 1, np.sort(shares)
     assert shares[shares < threshold].max() < 0.1, np.sort(shares)
-    emptiest = 0.005 < shares.min() < 0.03 if trained_as_on_a_cpu() else shares.min() < 0.003  # 0.013, and 0.0012
-    assert emptiest, np.sort(shares)
+    assert shares.min() < 0.05, np.sort(shares)  # "a few hundredths or less": 0.013 on the CPU, 0.0012 with LONGER = 4
 
 
 @claim("7271cca1", "whose posterior has mean near 0 and\nvariance near 1")
@@ -76,10 +76,9 @@ def test_a_collapsed_dimension_has_the_prior_as_posterior(values):
 @claim("7271cca1", "on the CPU it counts more dimensions as active than the KL does")
 def test_burdas_count_exceeds_the_kl_count(values):
     used_by_kl = 20 - _collapsed(values["sizes"][20]["kl_dims"], values["threshold"])
-    if trained_as_on_a_cpu():
-        assert values["burda_count"] > used_by_kl, (values["burda_count"], used_by_kl)
-    else:  # "the two counts can agree": 13 and 13 with LONGER = 4
-        assert values["burda_count"] >= used_by_kl, (values["burda_count"], used_by_kl)
+    if not trained_as_on_a_cpu():
+        pytest.skip("the sentence is about the CPU's runs (with LONGER = 4 the two counts agreed: 13 and 13)")
+    assert values["burda_count"] > used_by_kl, (values["burda_count"], used_by_kl)
 
 
 @claim("07173c77", "moving the one with the least changes nothing you\ncan see")

@@ -46,7 +46,7 @@ def test_the_autoencoders_codes_spread_wider_than_the_vaes(values):
     assert values["ae_extent"] > values["vae_extent"]
 
 
-@claim("5b67db46", "A large correlation of the same sign in the same column for all ten digits")
+@claim("5b67db46", "A large correlation of the same sign for all ten digits within one block of a row")
 def test_slant_and_width_each_follow_one_axis_for_every_digit(values):
     for name in ("slant", "width"):
         r = values["styles"].loc[name].unstack(level=0)
