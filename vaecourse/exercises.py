@@ -89,7 +89,7 @@ def _returned(function, args, inputs):
     except Exception as error:  # any mistake in the student's code is reported, not raised
         raise _Malformed(f"Your function raised {_short(error)} {inputs}.") from None
     if any(value is unfinished for unfinished in _UNFINISHED):
-        raise _Unfinished(f"Your function returns {value!r}: it is not finished yet (no return of its own).")
+        raise _Unfinished(f"Your function returns {value!r}: it has no return statement of its own yet.")
     return value
 
 
@@ -483,7 +483,13 @@ def _gaussian_reconstruction_loss(answer):
     x = rng.uniform(0, 1, (4, 28, 28, 1)).astype("float32")
     means = rng.uniform(0, 1, (4, 28, 28, 1)).astype("float32")
     value = _returned(answer, (x, means), "for 4 images x and 4 images of pixel means")
+    if isinstance(value, (list, tuple, float, int)):
+        return (f"Your function returns a Python {type(value).__name__}. Keras calls a loss inside a TensorFlow graph "
+                "and differentiates it: return the tensor that TensorFlow (or TFP) computed.")
     losses = _array(value, "What your function returned").astype("float64")
+    if losses.shape == ():
+        return ("For 4 images your loss is a single number: you averaged or summed over the batch as well. Keras "
+                "averages over the batch itself; return one number per image, of shape (4,).")
     if losses.shape != (4,):
         return (f"For 4 images your loss has shape {losses.shape}, not (4,): one number per image, the pixels' "
                 "log-densities summed (tfd.Independent over the image's 3 axes).")
@@ -497,9 +503,9 @@ def _gaussian_reconstruction_loss(answer):
             (_gaussian_nll(x, means, _PIXEL_SIGMA**2),
              "Your function uses sigma^2 = 0.01 where the standard deviation 0.1 belongs (tfd.Normal's scale is a "
              "standard deviation)."),
-            (squared_part, "Only the squared-error part: the normalising constant, log(sigma sqrt(2 pi)) per pixel, "
-                           "is missing. It does not change the gradients, but the numbers are no longer -log p(x | z) "
-                           "and cannot be compared with other models'."),
+            (squared_part, "Your loss is only the squared-error part: the normalising constant, "
+                           "log(sigma sqrt(2 pi)) per pixel, is missing. It does not change the gradients, but the "
+                           "numbers are no longer -log p(x | z) and cannot be compared with other models'."),
             (right / 784, "Your loss is averaged over the 784 pixels; -log p(x | z) of an image sums them."),
             (squared_part * 2 * _PIXEL_SIGMA**2 / 784,
              "This is the mean squared error. The Gaussian's -log p(x | z) is the squared error summed over the "
@@ -507,8 +513,8 @@ def _gaussian_reconstruction_loss(answer):
              "is added.")):
         if np.allclose(losses, mistake, rtol=1e-4):
             return hint
-    return ("Your loss differs from -log N(x; pixel_means, 0.1^2 I) summed over each image's pixels; compare it "
-            "with vaecourse.likelihoods.gaussian_nll(x, pixel_means, 0.1).")
+    return ("Your loss differs from -log N(x; pixel_means, 0.1^2 I), summed over each image's pixels. Per pixel, "
+            "-log N(x; mu, sigma^2) = (x - mu)^2 / (2 sigma^2) + log(sigma sqrt(2 pi)): check each part, and the sign.")
 
 
 # --- notebook 08 ----------------------------------------------------------------------------
