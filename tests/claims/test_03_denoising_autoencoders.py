@@ -87,12 +87,14 @@ def test_light_salt_and_pepper_is_as_costly_as_heavier_gaussian_noise(values):
     assert abs(pepper - gaussian) < 1.5, table
 
 
-@claim("896d0789", "beats a plain autoencoder there, at a cost of up to about three dB on clean digits")
+@claim("896d0789", "beats a plain autoencoder there, at a cost of one or two dB on clean digits in our runs on the CPU")
 def test_the_denoiser_beats_the_plain_autoencoder_on_noise_but_not_on_clean_digits(values):
     heavy = _heavy(values["table"])
     assert (heavy["denoiser"] > heavy["plain AE"] + 0.5).all()
     cost = values["clean_psnr"]["plain AE"] - values["clean_psnr"]["denoiser"]
     assert 0 < cost < 3.5, cost  # 1.7 and 0.8 dB on the CPU, 2.8 with LONGER = 4
+    if trained_as_on_a_cpu():
+        assert 0.5 < cost < 2.5, cost
 
 
 @claim("3a107bb9", "The plain overcomplete model copies")
@@ -143,7 +145,7 @@ def test_a_random_nudge_comes_through_the_denoiser_less(values):
     assert denoiser < plain - 0.02, (denoiser, plain)  # 0.21 against 0.32, 0.27 against 0.31
 
 
-@claim("012632d6", "of the 128\nothers at most half exceed one half (at most about a third in our runs on the CPU)")
+@claim("012632d6", "of the 128\nothers only some exceed one half (at most about a third in our runs on the CPU)")
 def test_both_jacobians_have_rank_at_most_the_code_and_few_strong_directions(values):
     for name, counts in values["strong_directions"].items():
         most = 48 if trained_as_on_a_cpu() else 64  # 15 to 43 on the CPU, to 64 with LONGER = 4
