@@ -76,7 +76,7 @@ def test_the_cvae_classifies_far_better_than_chance(values):
     assert values["classifier_accuracy"] > 0.5, values["classifier_accuracy"]
 
 
-@claim("ex08-4-after", "in our runs a few hundredths,\nalthough the code carried a few nats (printed)")
+@claim("ex08-4-after", "in our runs one to three\nhundredths, although the code's KL to the prior was a few nats")
 def test_the_completions_of_a_top_half_hardly_differ_though_the_code_carries_nats(values):
-    assert values["completion_spread"] < 0.06, values["completion_spread"]  # 0.015 and 0.028
+    assert 0.005 < values["completion_spread"] < 0.045, values["completion_spread"]  # 0.015 and 0.028
     assert 1 < values["half_code_kl"] < 8, values["half_code_kl"]  # 2.7 and 3.4 nats
