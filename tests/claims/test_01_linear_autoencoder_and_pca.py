@@ -1,9 +1,8 @@
 """Claims of 01_linear_autoencoder_and_pca: the linear autoencoder finds PCA's subspace; probabilistic PCA."""
 
 import numpy as np
-import pytest
 
-from tests.claims import Break, claim, trained_as_on_a_cpu
+from tests.claims import Break, claim
 
 VALUES = {
     "11df8304": {"eigenvalues": "eigenvalues[:LATENT_DIM + 1]"},
@@ -158,19 +157,11 @@ def test_v16_and_v17_have_close_variances(values):
     assert sixteenth / seventeenth < 1.5 and sixteenth / seventeenth < (first / sixteenth) / 3, values["eigenvalues"]
 
 
-@claim("ba83dbf1", "it can jump up several-fold and take some tens of steps")
+@claim("ba83dbf1", "it can jump up (in some runs several-fold)")
 def test_the_angle_jumps_up_several_fold_during_training(values):
     angles = np.array(values["angle_log"])
     lowest_so_far = np.minimum.accumulate(angles)
-    assert np.max(angles[1:] / lowest_so_far[:-1]) > 3
-
-
-@claim("c2d1c979", "in our runs on the CPU the later ones, on the whole, less precisely")
-def test_later_components_are_recovered_less_precisely(values):
-    errors = 1 - values["component_cosines"]
-    if not trained_as_on_a_cpu():
-        pytest.skip("the sentence is about the CPU's runs (with LONGER = 2 all came to about 1e-7, in no order)")
-    assert np.mean(errors[-4:]) > np.mean(errors[:4]), errors
+    assert np.max(angles[1:] / lowest_so_far[:-1]) > 1.3  # 10-fold at SEED = 0, 1.75-fold full-size at SEED = 2
 
 
 @claim("1e1b0a94", "$\\sigma^2$ is about 0.06 (printed)")
