@@ -29,6 +29,7 @@ VALUES = {
     "20357f16": {"mixing_error": "float(np.abs(recon_mixed - pca_recon).max())"},
     "33c89454": {"largest_share": "largest_share", "component_cosines": "component_cosines"},
     "70cdbfd3": {"tied_angle": "tied_angle", "off_identity": "off_identity"},
+    "sol01-1": {"ratios_to_optimum": "[error / best for error, best in zip(ae_errors, optimum)]"},
     "83ea7f34": {"sigma2": "sigma2"},
     "711fdf5b": {"elbo_equals_log_lik": "bool(elbo_equals_log_lik)"},
     "0fe0fe30": {
@@ -167,3 +168,9 @@ def test_the_angle_jumps_up_several_fold_during_training(values):
 @claim("1e1b0a94", "$\\sigma^2$ is about 0.06 (printed)")
 def test_at_one_dimension_sigma2_is_near_the_uniform_s_entropy_match(values):
     assert abs(values["sigma2_one"] - 1 / (2 * np.pi * np.e)) < 0.01, values["sigma2_one"]
+
+
+@claim("ex01-1-after", "the printed ratios all within a fraction of a per cent of\n1")
+def test_the_linear_autoencoder_reaches_the_eckart_young_optimum_at_every_d(values):
+    ratios = np.array(values["ratios_to_optimum"])
+    assert len(ratios) == 5 and np.all(np.abs(ratios - 1) < 0.01), ratios
