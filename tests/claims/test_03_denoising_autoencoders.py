@@ -87,7 +87,7 @@ def test_light_salt_and_pepper_is_as_costly_as_heavier_gaussian_noise(values):
     assert abs(pepper - gaussian) < 1.5, table
 
 
-@claim("896d0789", "beats a plain autoencoder there, at a cost of one or two dB on clean digits in our runs on the CPU")
+@claim("896d0789", "at a cost of about one to two dB on clean digits in our runs on the CPU")
 def test_the_denoiser_beats_the_plain_autoencoder_on_noise_but_not_on_clean_digits(values):
     heavy = _heavy(values["table"])
     assert (heavy["denoiser"] > heavy["plain AE"] + 0.5).all()
@@ -186,12 +186,12 @@ def test_a_light_corruption_can_come_out_worse(values):
     assert (light["gain"] < 0).any(), light
 
 
-@claim("c4f8b19d", "More capacity and more training\nlower the reconstruction error and raise the line")
+@claim("c4f8b19d", "More capacity and more training\nshould lower the reconstruction error and raise the line")
 def test_longer_training_raises_the_line(values):
     line = values["clean_psnr"]["denoiser"]
     assert (line < 21.5) if trained_as_on_a_cpu() else (line > 22), line  # 20.5-20.8 on the CPU, 22.5 with LONGER = 4
 
 
-@claim("3f22d3ff", "section 3 below measures gains of several times")
+@claim("3f22d3ff", "section 3 below measures gains of two or more")
 def test_the_denoisers_largest_gains_are_several_times(values):
-    assert all(1.5 < gain < 15 for gain in values["top_gain"]["denoiser"]), values["top_gain"]  # to 12 with LONGER=4
+    assert all(1.8 < gain < 15 for gain in values["top_gain"]["denoiser"]), values["top_gain"]  # to 12 with LONGER=4
