@@ -158,7 +158,7 @@ def test_v16_and_v17_have_close_variances(values):
     assert sixteenth / seventeenth < 1.5 and sixteenth / seventeenth < (first / sixteenth) / 3, values["eigenvalues"]
 
 
-@claim("ba83dbf1", "it can jump up (in some runs several-fold)")
+@claim("ba83dbf1", "it can jump up, often several-fold")
 def test_the_angle_jumps_up_several_fold_during_training(values):
     angles = np.array(values["angle_log"])
     lowest_so_far = np.minimum.accumulate(angles)
