@@ -20,7 +20,7 @@ BREAK = Break("39a9fb07", "relative_ink = ink / class_ink[mnist.y_train]",
               "groups by raw ink, not ink relative to the class: boldness confounded with the class")
 
 
-@claim("cce07e4b", "the ink rises steadily with the strength, far more than along a\nrandom direction")
+@claim("cce07e4b", "the ink rises steadily with the strength, far more than along the\nrandom direction")
 def test_the_bold_vector_raises_the_ink(values):
     bold, random = values["bold_effect"], values["random_effect"]
     assert np.all(np.diff(bold[:, 0]) > 0)
