@@ -95,8 +95,8 @@ def _multiply_adds(kernels):
     return sum(int(positions[kind](inputs, outputs) * np.prod(kernel)) for kind, inputs, outputs, kernel in kernels)
 
 
-@claim("367519c3", "about as many multiply-adds per image (a little over half a million against about 0.4\nmillion)")
-def test_the_conv_model_does_about_as_many_multiply_adds_as_the_dense_one(values):
+@claim("367519c3", "somewhat more multiply-adds per image (about 0.52 million against about 0.42 million)")
+def test_the_conv_model_does_somewhat_more_multiply_adds_than_the_dense_one(values):
     conv, dense = (_multiply_adds(values["kernels"][kind]) for kind in ("conv", "dense"))
     assert 500_000 < conv < 550_000 and 400_000 < dense < 450_000, (conv, dense)
 
