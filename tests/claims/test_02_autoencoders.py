@@ -49,7 +49,7 @@ def test_the_autoencoder_is_its_input_and_the_two_models(values):
     assert values["layer_types"] == ["InputLayer", "Functional", "Functional"]
 
 
-@claim("6c7e2bd8", "The same settings give the same network, layer for layer")
+@claim("6c7e2bd8", "The same settings give layers\nof the same kinds, shapes and sizes")
 def test_the_helpers_build_the_same_network(values):
     assert values["helper_layers"] == values["my_layers"] and len(values["my_layers"]) == 4
     assert values["helper_parameters"] == values["my_parameters"]
