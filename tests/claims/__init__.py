@@ -67,6 +67,13 @@ def trained_as_on_a_cpu():
     return int(runs.parameters().get("LONGER", 1)) == 1
 
 
+def only_as_on_a_cpu(what_longer_gave):
+    """Skip a claim whose sentence says "in our runs on the CPU" when the runs trained longer, as on a GPU;
+    ``what_longer_gave`` records what such a run showed instead."""
+    if not trained_as_on_a_cpu():
+        pytest.skip(f"the sentence is about the CPU's runs ({what_longer_gave})")
+
+
 def claims_in(module):
     """(test name, function, cell id, words) of each claim in a claims module."""
     for name, function in vars(module).items():

@@ -1,9 +1,8 @@
 """Claims of 03_denoising_autoencoders: corruptions, PSNR, copying, what the denoiser passes on, sampling."""
 
 import numpy as np
-import pytest
 
-from tests.claims import Break, claim, trained_as_on_a_cpu
+from tests.claims import Break, claim, only_as_on_a_cpu, trained_as_on_a_cpu
 
 VALUES = {
     "19c6df92": {
@@ -112,8 +111,7 @@ def test_the_denoiser_removes_part_of_the_blots(values):
 
 @claim("3f22d3ff", "in our runs on the CPU many did, and the judge\nreads only some of the images as digits")
 def test_denoising_in_a_loop_ends_in_unreadable_blobs(values):
-    if not trained_as_on_a_cpu():
-        pytest.skip("the sentence is about the CPU's runs (0.65 read with LONGER = 4)")
+    only_as_on_a_cpu("0.65 read with LONGER = 4")
     assert values["looped_readable"][values["chain_steps"]] < 0.6, values["looped_readable"]
 
 
@@ -140,8 +138,7 @@ def test_the_denoiser_passes_on_fewer_directions_than_the_plain_autoencoder(valu
 @claim("012632d6", "averaged over the five digits, less for the denoiser in our runs on the CPU")
 def test_a_random_nudge_comes_through_the_denoiser_less(values):
     denoiser, plain = (np.mean(values["rms_gain"][name]) for name in ("denoiser", "plain AE"))
-    if not trained_as_on_a_cpu():
-        pytest.skip("the sentence is about the CPU's runs (0.362 against 0.366 with LONGER = 4)")
+    only_as_on_a_cpu("0.362 against 0.366 with LONGER = 4")
     assert denoiser < plain - 0.02, (denoiser, plain)  # 0.21 against 0.32, 0.27 against 0.31
 
 
@@ -181,8 +178,7 @@ def test_the_denoiser_amplifies_its_first_directions(values):
 @claim("c4f8b19d", "in our runs on the CPU *worse* (a\nnegative gain in the table)")
 def test_a_light_corruption_can_come_out_worse(values):
     light = values["table"].xs(0.1, level="level")
-    if not trained_as_on_a_cpu():
-        pytest.skip("the sentence is about the CPU's runs (+0.1 dB with LONGER = 4)")
+    only_as_on_a_cpu("+0.1 dB with LONGER = 4")
     assert (light["gain"] < 0).any(), light
 
 

@@ -1,9 +1,8 @@
 """Claims of 06_latent_size_and_posterior_collapse: latent size, collapse by KL, warm-up, beta and sigma."""
 
 import numpy as np
-import pytest
 
-from tests.claims import Break, claim, trained_as_on_a_cpu
+from tests.claims import Break, claim, only_as_on_a_cpu
 
 VALUES = {
     "0e20e70f": {"sizes": "{d: {'elbo': r['elbo'].elbo, 'kl': r['elbo'].kl, 'iwae': r['iwae'], "
@@ -82,8 +81,7 @@ def test_a_collapsed_dimension_has_the_prior_as_posterior(values):
 @claim("7271cca1", "on the CPU it counts more dimensions as active than the KL does")
 def test_burdas_count_exceeds_the_kl_count(values):
     used_by_kl = 20 - _collapsed(values["sizes"][20]["kl_dims"], values["threshold"])
-    if not trained_as_on_a_cpu():
-        pytest.skip("the sentence is about the CPU's runs (with LONGER = 4 the two counts agreed: 13 and 13)")
+    only_as_on_a_cpu("with LONGER = 4 the two counts agreed: 13 and 13")
     assert values["burda_count"] > used_by_kl, (values["burda_count"], used_by_kl)
 
 
