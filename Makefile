@@ -2,7 +2,7 @@
 #   make lab    install into .venv (first time only) and open the course in JupyterLab
 #   make test   install into .venv (first time only) and run every test
 # Also: make test-fast (ruff and the unit tests: the inner loop, a few minutes),
-#       make test-lowest (the unit tests with the lowest versions pyproject allows; CI runs it),
+#       make test-lowest (the unit tests with the lowest versions pyproject allows; make test runs it too),
 #       make claims PARAMETERS="SEED=1" (every notebook's claims with other parameters; LONGER=4 is the GPU's run),
 #       make explore (the latent explorer as a web page, with Voila), make site (the course website),
 #       make student (the student edition, student/, written from notebooks/ without the solutions),
@@ -56,16 +56,10 @@ PARAMETERS ?= SEED=1
 claims: install
 	VAECOURSE_PARAMETERS="$(PARAMETERS)" $(BIN)/python -m pytest -p no:nbval -o addopts= -q -rfE tests/claims
 
-# The unit tests once more, with the lowest versions pyproject's ranges allow (CI runs this after make test):
-# the ranges must be true. The test tools themselves are then added at their newest.
-LOWEST := test-artifacts/lowest
+# The unit tests once more, with the lowest versions pyproject's ranges allow (make test runs it too):
+# the ranges must be true. tests/test_lowest_versions.py says how.
 test-lowest: install
-	rm -rf $(LOWEST)
-	$(BIN)/python -m uv venv --quiet --python $(PYTHON) $(LOWEST)
-	$(BIN)/python -m uv pip install --quiet --python $(LOWEST)/bin/python --resolution lowest-direct -e .
-	$(BIN)/python -m uv pip install --quiet --python $(LOWEST)/bin/python pytest psutil nbformat nbclient ipykernel packaging
-	$(BIN)/python -m uv pip list --python $(LOWEST)/bin/python | grep -iE "^(tensorflow|keras|tensorflow-probability|numpy|scipy|matplotlib|pillow|pandas|ipywidgets|anywidget|mlxtend) " | tee $(LOWEST)/versions.txt
-	$(LOWEST)/bin/python -m pytest -p no:nbval -o addopts= -q -m unit
+	$(BIN)/python -m pytest -p no:nbval -o addopts= -q tests/test_lowest_versions.py
 
 lint: install
 	$(BIN)/python -m ruff check vaecourse tests tools bench notebooks student app conftest.py

@@ -3,8 +3,10 @@
 * Tiers: every test is marked unit, notebook, browser or environment (``make test-fast``
   runs the unit tier). nbval's cells and the claims are the notebook tier; any other
   test module says its tier in ``pytestmark``, and collection fails for a test without one.
-* Order: unit, then nbval (the notebooks on the subset), then the claims (which make the full-size
-  runs), then the budgets, then browser and environment tests.
+* Order: unit, then nbval (the notebooks on the subset), then browser and environment tests, then
+  the claims, the budgets and the lowest versions' unit tests. What these last read is made in the
+  background (tests/runs.py) from the start, beside everything before the claims: the full-size runs,
+  then the lowest versions' environment and its unit tests.
 * nbval's kernel feeds the claims: right after a cell that a claim names, the claim's
   values are exported from the kernel, and when the notebook ends its run (time, CPU,
   peak memory) is recorded for the budget tests (tests/runs.py, tools/notebooks.py).
@@ -17,11 +19,11 @@ from pathlib import Path
 import pytest
 
 from tests import runs
-from tests.harness import TEST_ENV
+from tests.harness import ONE_THREAD, TEST_ENV
 from tools import budget
 from tools.notebooks import export_snippet, finish_run, rusage_snippet, start_run_folder
 
-os.environ.update(TEST_ENV)  # the one place the tests' environment is set
+os.environ.update({**TEST_ENV, **ONE_THREAD})  # the one place the tests' environment is set (nbval's kernel too)
 TIERS = ("unit", "notebook", "browser", "environment")
 CLAIMS = Path(__file__).parent / "tests" / "claims"
 _nbval = {}  # notebook name -> (run folder, start time) of the notebook nbval is running
@@ -65,13 +67,48 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError("every test needs exactly one tier marker (pytestmark = pytest.mark.unit, ...):\n"
                                 + "\n".join(unmarked[:20]))
 
+    last = {"test_notebook_budgets.py": 0.9, "test_lowest_versions.py": 1}  # they wait for the background jobs
+
     def order(item):
         tier = next(tier for tier in TIERS if item.get_closest_marker(tier))
+        if item.fspath.basename in last:
+            return len(TIERS) + last[item.fspath.basename]
         if tier != "notebook" or _is_nbval(item):
             return TIERS.index(tier)
-        return TIERS.index(tier) + (0.9 if item.fspath.basename == "test_notebook_budgets.py" else 0.5)
+        return len(TIERS) + 0.5  # the claims
 
     items.sort(key=order)  # stable: each file's tests keep their order
+
+
+def _full_size_notebooks(items):
+    """The notebooks whose full-size run some test of the session reads (claims, solutions, budgets)."""
+    names = []
+    for item in items:
+        params = getattr(item, "callspec", None) and item.callspec.params
+        if params and "full" in (params.get("values"), params.get("mnist")):
+            name = params.get("name") or Path(str(item.fspath)).stem.removeprefix("test_")
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def pytest_runtestloop(session):
+    """Time the calibration, then queue the background jobs (tests/runs.py): the full-size runs, then the
+    unit tests with the lowest versions (tests/test_lowest_versions.py)."""
+    if session.config.option.collectonly:
+        return
+    names = _full_size_notebooks(session.items)
+    if names and not runs.settings["reuse"]:
+        runs.calibration()  # before any kernel runs
+        runs.start_full_runs(names)
+    if any(item.fspath.basename == "test_lowest_versions.py" for item in session.items):
+        from tests.test_lowest_versions import lowest_versions_run
+
+        runs.in_background("lowest versions", lowest_versions_run)
+
+
+def pytest_sessionfinish(session):
+    runs.stop_background()
 
 
 def _notebook_of(item):

@@ -26,14 +26,21 @@ ARTIFACTS = ROOT / "test-artifacts"
 # The one place that sets the test environment: the stored notebook outputs were made with the
 # offline subset, and TensorFlow's start-up log lines would only be noise.
 TEST_ENV = {"VAECOURSE_MNIST": "subset", "TF_CPP_MIN_LOG_LEVEL": "3"}
+# The notebooks' kernels run TensorFlow on one thread in the tests: `make test` runs two at once on the two
+# cores (nbval's, and the full-size run beside it: tests/runs.py), and two threads each would spin against
+# each other. Measured with 02 (full-size) and 06 (subset): one thread each, side by side, 110 s; two threads
+# each, side by side, 138 s; one after the other, 159 s on one thread and 204 s on two. One thread is also
+# how the budget's calibration runs (tools/budget.py).
+ONE_THREAD = {"TF_NUM_INTRAOP_THREADS": "1", "TF_NUM_INTEROP_THREADS": "1"}
 # The environment before anything here imported TensorFlow, which sets variables of its own on import
 # (KMP_*, TF2_BEHAVIOR, ...): kernels and servers start from this one, as they would on a student's machine.
 START_ENV = dict(os.environ)
 
 
 def kernel_env(extra=None):
-    """The environment of a kernel or server the tests start: the one we started in, TEST_ENV, then ``extra``."""
-    return {**START_ENV, **TEST_ENV, **(extra or {})}
+    """The environment of a kernel or server the tests start: the one we started in, TEST_ENV, ONE_THREAD,
+    then ``extra``."""
+    return {**START_ENV, **TEST_ENV, **ONE_THREAD, **(extra or {})}
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                   "--no-first-run", "--disable-sync", "--disable-dev-shm-usage"]

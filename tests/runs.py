@@ -4,7 +4,9 @@ The subset's run is nbval's own: conftest.py exports the claims' values from
 nbval's kernel and records the run here. Any run not made yet (the full-size
 path, or the subset when nbval is off) is made on first use, in a fresh kernel.
 A full-size run made here leaves its executed notebook in test-artifacts/measured/,
-as ``tools.notebooks measure --full`` does. With ``--reuse-runs`` the runs recorded
+as ``tools.notebooks measure --full`` does. Under ``make test`` the full-size runs
+are made in the background (``start_full_runs``) while nbval runs the subset in
+the foreground: one kernel keeps about one of the two cores busy, two keep both. With ``--reuse-runs`` the runs recorded
 last in test-artifacts/runs/ are read instead (``tools.notebooks refresh`` checks
 its claims that way). With
 ``VAECOURSE_PARAMETERS`` set (e.g. ``"SEED=1 LONGER=4"``, see ``make claims``),
@@ -14,6 +16,7 @@ every run overrides those assignments of the notebook's parameters cell.
 import functools
 import os
 import statistics
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import nbformat
 
@@ -21,6 +24,10 @@ from tools import budget
 from tools.notebooks import MEASURED, NOTEBOOKS, course_notebooks, execute, load_run, sets
 
 _runs = {}  # (notebook name, "subset" or "full") -> Run
+# (notebook name, "subset" or "full") -> Future of a run made in this session, here or in the background;
+# a background job's name -> its Future
+_made = {}
+_background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="background")  # one job at a time
 settings = {"reuse": False, "notebooks": NOTEBOOKS}
 
 
@@ -44,20 +51,54 @@ def recorded():
     return dict(_runs)
 
 
-def run_of(name, mnist):
-    """The run of notebook ``name`` on ``mnist`` ("subset" or "full"), made if needed."""
+def _make(name, mnist):
     from tests.claims import exports_of
 
-    if (name, mnist) not in _runs:
+    run = execute(settings["notebooks"] / f"{name}.ipynb", mnist, exports=exports_of(name), parameters=parameters())
+    if mnist == "full" and not parameters():  # as measure --full leaves it: for figures --full and readers
+        MEASURED.mkdir(parents=True, exist_ok=True)
+        nbformat.write(run.notebook, MEASURED / f"{name}.ipynb")
+    return run
+
+
+def in_background(key, job, *args):
+    """The Future of ``job(*args)``, queued under ``key`` (once per session) in a background thread that
+    runs one job at a time, in the order they were queued."""
+    if key not in _made:
+        _made[key] = _background.submit(job, *args)
+    return _made[key]
+
+
+def start_full_runs(names):
+    """Queue the full-size runs of notebooks ``names`` in the background."""
+    if not settings["reuse"]:
+        for name in names:
+            in_background((name, "full"), _make, name, "full")
+
+
+def stop_background():
+    """Drop the queued jobs that have not started (the session ended early)."""
+    _background.shutdown(wait=False, cancel_futures=True)
+
+
+def run_of(name, mnist):
+    """The run of notebook ``name`` on ``mnist`` ("subset" or "full"), made (or waited for) if needed.
+
+    A run that failed is not made again: every later test that reads it gets the same error.
+    """
+    key = (name, mnist)
+    if key not in _runs:
         run = load_run(mnist, name) if settings["reuse"] else None
         if run is None:
-            run = execute(settings["notebooks"] / f"{name}.ipynb", mnist, exports=exports_of(name),
-                          parameters=parameters())
-            if mnist == "full" and not parameters():  # as measure --full leaves it: for figures --full and readers
-                MEASURED.mkdir(parents=True, exist_ok=True)
-                nbformat.write(run.notebook, MEASURED / f"{name}.ipynb")
+            if key not in _made:
+                _made[key] = future = Future()
+                try:
+                    future.set_result(_make(name, mnist))
+                except Exception as error:
+                    future.set_exception(error)
+            run = _made[key].result()
         record(run)
-    return _runs[name, mnist]
+    return _runs[key]
 
 
 _rounds = []  # the calibration's rounds timed in this session, in CPU seconds

@@ -4,9 +4,9 @@
 
 The rule, in two lines:
 
-* time: the kernel's CPU seconds, times REFERENCE_CALIBRATION over the calibration workload's CPU seconds
-  (the median of its rounds timed at the start and at the end of the same test run), are at most
-  CORES x BUDGET_SECONDS (120 s of wall time on both reference cores passes);
+* time: the kernel's CPU seconds, TensorFlow on one thread, times REFERENCE_CALIBRATION over the calibration
+  workload's CPU seconds (the median of its rounds timed at the start and at the end of the same test run),
+  are at most CORES x BUDGET_SECONDS (what runs in 120 s on both reference cores needs at most 240 on one);
 * memory: the kernel's peak resident memory (its VmHWM, from /proc) is below BUDGET_BYTES.
 
 CPU seconds, not wall seconds: a shared machine that is slow for a while because
@@ -14,10 +14,12 @@ other machines on its host take turns with it, or because another process is
 busy, loses wall time, not CPU time. The calibration is a fixed Keras workload
 like the notebooks' (a dense and a convolutional autoencoder trained for a fixed
 number of steps on fixed random data), timed once per test run in a fresh
-Python, on one thread: with TensorFlow's two threads its CPU seconds spread by
-+-25% from one timing to the next here (threads spin while they wait for each
-other), on one thread by +-6%, idle or with another process busy. Wall time is
-reported beside it; memory is not scaled.
+Python, on one thread as the tests' kernels run (tests/harness.py, ONE_THREAD):
+with TensorFlow's two threads its CPU seconds spread by +-25% from one timing to
+the next here (threads spin while they wait for each other), on one thread by
++-6%, idle or with another process busy. On these small models one thread is
+also faster than two: 02 on full-size MNIST took 81 s on one, 106 s on two.
+Wall time is reported beside it; memory is not scaled.
 """
 
 import json
