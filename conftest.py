@@ -4,9 +4,9 @@
   runs the unit tier). nbval's cells and the claims are the notebook tier; any other
   test module says its tier in ``pytestmark``, and collection fails for a test without one.
 * Order: unit, then nbval (the notebooks on the subset), then browser and environment tests, then
-  the claims, the budgets and the lowest versions' unit tests. What these last read is made in the
-  background (tests/runs.py) from the start, beside everything before the claims: the full-size runs,
-  then the lowest versions' environment and its unit tests.
+  the claims, the budgets, and the tests whose module has a BACKGROUND job. What these last read is
+  made in a background thread (tests/runs.py) from the start, beside everything before the claims:
+  the full-size runs, then those jobs (the Binder walk, the unit tests with the lowest versions).
 * nbval's kernel feeds the claims: right after a cell that a claim names, the claim's
   values are exported from the kernel, and when the notebook ends its run (time, CPU,
   peak memory) is recorded for the budget tests (tests/runs.py, tools/notebooks.py).
@@ -67,15 +67,13 @@ def pytest_collection_modifyitems(config, items):
         raise pytest.UsageError("every test needs exactly one tier marker (pytestmark = pytest.mark.unit, ...):\n"
                                 + "\n".join(unmarked[:20]))
 
-    last = {"test_notebook_budgets.py": 0.9, "test_lowest_versions.py": 1}  # they wait for the background jobs
-
     def order(item):
         tier = next(tier for tier in TIERS if item.get_closest_marker(tier))
-        if item.fspath.basename in last:
-            return len(TIERS) + last[item.fspath.basename]
+        if _background_jobs([item]):
+            return len(TIERS) + 1  # they wait for jobs queued after the full-size runs
         if tier != "notebook" or _is_nbval(item):
             return TIERS.index(tier)
-        return len(TIERS) + 0.5  # the claims
+        return len(TIERS) + (0.9 if item.fspath.basename == "test_notebook_budgets.py" else 0.5)
 
     items.sort(key=order)  # stable: each file's tests keep their order
 
@@ -92,19 +90,25 @@ def _full_size_notebooks(items):
     return names
 
 
+def _background_jobs(items):
+    """{name: job} of the test modules among ``items`` that wait for a job of their own (their BACKGROUND)."""
+    jobs = {}
+    for item in items:
+        jobs.update(getattr(getattr(item, "module", None), "BACKGROUND", {}))
+    return jobs
+
+
 def pytest_runtestloop(session):
     """Time the calibration, then queue the background jobs (tests/runs.py): the full-size runs, then the
-    unit tests with the lowest versions (tests/test_lowest_versions.py)."""
+    jobs of the modules that declare them (the Binder walk, the unit tests with the lowest versions)."""
     if session.config.option.collectonly:
         return
     names = _full_size_notebooks(session.items)
     if names and not runs.settings["reuse"]:
         runs.calibration()  # before any kernel runs
         runs.start_full_runs(names)
-    if any(item.fspath.basename == "test_lowest_versions.py" for item in session.items):
-        from tests.test_lowest_versions import lowest_versions_run
-
-        runs.in_background("lowest versions", lowest_versions_run)
+    for name, job in _background_jobs(session.items).items():
+        runs.in_background(name, job)
 
 
 def pytest_sessionfinish(session):

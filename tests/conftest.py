@@ -29,19 +29,12 @@ def small_vae(mnist):
 
 @pytest.fixture(scope="session")
 def browser():
-    """Debian's Chromium under Playwright; skipped with a hint where it is missing, except in CI."""
-    import os
-
-    from tests.harness import chromium_path, launch_chromium
-
-    if chromium_path() is None:
-        message = ("Chromium not found: install it (Debian/Ubuntu: sudo apt-get install chromium) "
-                   "or set CHROMIUM=/path/to/chromium to run the browser tests.")
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    """Debian's Chromium under Playwright (tests/harness.py, require_chromium)."""
     from playwright.sync_api import sync_playwright
 
+    from tests.harness import launch_chromium, require_chromium
+
+    require_chromium()
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         yield browser

@@ -55,6 +55,18 @@ def chromium_path():
     return None
 
 
+def require_chromium():
+    """Skip the test with a hint where Chromium is missing, except in CI, where that fails it."""
+    if chromium_path() is None:
+        import pytest
+
+        message = ("Chromium not found: install it (Debian/Ubuntu: sudo apt-get install chromium) "
+                   "or set CHROMIUM=/path/to/chromium to run the browser tests.")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 def launch_chromium(playwright):
     """A headless Chromium with the flags that make it run as root in a container, quietly."""
     return playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_FLAGS)

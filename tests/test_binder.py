@@ -1,10 +1,7 @@
-"""The course where students run it with nothing installed: Binder's 2 GB, binder/postBuild, and Colab's set-up cell.
+"""The course where students run it with nothing installed: binder/postBuild, and Colab's set-up cell.
 
-* JupyterLab set up as `make lab` does (binder/configure), with full-size MNIST
-  in the Keras cache as on Binder: two notebooks with the largest kernels are
-  opened one after the other in Chromium, run, and closed, as a student does;
-  the server and its kernels together must stay below 2 GB all along (closing a
-  tab shuts its kernel down, so the second kernel does not add to the first).
+(Binder's 2 GB: tests/test_binder_memory.py.)
+
 * binder/postBuild, run in a clean environment with the locked dependencies
   (what binder/environment.yml gives) and its one download replaced by the
   stand-in, installs the package, configures JupyterLab and leaves full MNIST
@@ -21,91 +18,16 @@ constraints.txt.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 from tests.harness import (
-    ARTIFACTS,
     TEST_ENV,
-    MemoryWatcher,
-    free_port,
-    jupyter_lab,
-    jupyterlab_url,
-    run_all_cells,
-    server,
 )
 from tools import ROOT
 from tools.notebooks import full_mnist_env
-
-BINDER_MEMORY = 2e9
-# The two notebooks whose kernels peak highest (01: float64 SVDs; 07: TensorFlow Probability on top of Keras):
-# each would add its 1.3 to 1.5 GB to the other's if closing its tab did not stop it.
-NOTEBOOKS = ["01_linear_autoencoder_and_pca", "07_vae_with_tensorflow_probability"]
-TOKEN = "vaecourse-binder"
-RUN_TIMEOUT = 900  # seconds for one notebook to run, on the slowest machine the tests expect
-
-
-def _kernels(port):
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/kernels?token={TOKEN}", timeout=10) as reply:
-        return json.loads(reply.read())
-
-
-def _wait_until_the_notebook_has_run(port, page, name):
-    """Until the notebook's kernel has been busy and then idle for 3 s (Run All queues every cell at once)."""
-    deadline, busy_seen, idle_since = time.monotonic() + RUN_TIMEOUT, False, None
-    while time.monotonic() < deadline:
-        states = [kernel["execution_state"] for kernel in _kernels(port)]
-        if "busy" in states:
-            busy_seen, idle_since = True, None
-        elif busy_seen and states:
-            idle_since = idle_since or time.monotonic()
-            if time.monotonic() - idle_since > 3:
-                return
-        time.sleep(0.5)
-    page.screenshot(path=str(ARTIFACTS / f"binder-{name}-failure.png"))
-    pytest.fail(f"{name} did not finish within {RUN_TIMEOUT} s")
-
-
-@pytest.mark.browser
-def test_a_student_going_through_two_notebooks_stays_within_binders_memory(browser, tmp_path):
-    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks")
-    port = free_port()
-    command = jupyter_lab(port, TOKEN, tmp_path / "jupyterlab")
-    with (server(command, f"http://127.0.0.1:{port}/api/status?token={TOKEN}", cwd=tmp_path / "notebooks",
-                 env=full_mnist_env(), log_name="binder-jupyterlab") as process,
-          MemoryWatcher(process.pid) as memory):
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            page.goto(jupyterlab_url(port, TOKEN, f"{NOTEBOOKS[0]}.ipynb"), timeout=60_000)
-            for name in NOTEBOOKS:
-                memory.label = name
-                if name != NOTEBOOKS[0]:
-                    # The next notebook from the file browser, in the same page: reloading the page instead
-                    # would restore a workspace JupyterLab may not have saved since the last tab closed.
-                    page.locator(".jp-DirListing-itemName", has_text=f"{name}.ipynb").dblclick()
-                run_all_cells(page)
-                _wait_until_the_notebook_has_run(port, page, name)
-                assert len(_kernels(port)) == 1, "a kernel of an earlier notebook is still running"
-                page.get_by_role("menuitem", name="File", exact=True).click()
-                page.get_by_text("Close Tab", exact=True).click()
-                discard = page.locator(".jp-Dialog button", has_text="Discard")
-                try:  # the run changed the notebook: JupyterLab asks whether to save it
-                    discard.click(timeout=5_000)
-                except Exception:
-                    pass
-                deadline = time.monotonic() + 30
-                while _kernels(port) and time.monotonic() < deadline:  # closing the tab shuts its kernel down
-                    time.sleep(0.5)
-                assert _kernels(port) == [], f"closing {name} left its kernel running"
-        finally:
-            page.close()
-    (ARTIFACTS / "binder-memory.json").write_text(json.dumps({"peak_bytes": memory.peak, "during": memory.during}))
-    assert memory.peak < BINDER_MEMORY, f"server and kernels reached {memory.peak / 1e9:.2f} GB during {memory.during}"
 
 
 def _clean_environment(folder):

@@ -4,7 +4,7 @@ In an environment of its own (test-artifacts/lowest/), uv installs vaecourse wit
 the lowest versions of its direct dependencies (``--resolution lowest-direct``),
 then the test tools at their newest, and the unit tier runs there. That takes a
 few minutes, most of them the unit tests: ``make test`` makes it in the background
-after the full-size notebook runs (conftest.py), and this test waits for it.
+after the full-size notebook runs (BACKGROUND, conftest.py), and this test waits for it.
 ``make test-lowest`` runs this test alone.
 """
 
@@ -49,6 +49,9 @@ def lowest_versions_run():
         if result.returncode != 0:
             return step, output
     return None, output
+
+
+BACKGROUND = {"lowest versions": lowest_versions_run}
 
 
 def test_the_unit_tests_pass_with_the_lowest_versions_pyprojects_ranges_allow():

@@ -33,14 +33,15 @@ def test_moderate_edits_keep_their_class(values):
     assert np.all(values["bold_effect"][np.abs(strengths) <= 0.5, 1] >= 0.6)  # "most": 0.74 at SEED = 1
 
 
-@claim("cce07e4b", "In these runs the bold vector kept more digits than the\nrandom direction at $s = -1$, "
-                   "and about as many or fewer at $s = +1$")
+@claim("cce07e4b", "In these runs the bold vector kept more digits than the\nrandom direction at $s = -1$; "
+                   "at $s = +1$ neither kept clearly more (the two within about five points)")
 def test_the_bold_vector_keeps_the_class_better_thinning_than_thickening(values):
     strengths = list(values["strengths"])
     thin, thick = strengths.index(-1.0), strengths.index(1.0)
     kept_bold, kept_random = values["bold_effect"][:, 1], values["random_effect"][:, 1]
     assert kept_bold[thin] > kept_random[thin], (kept_bold, kept_random)  # 0.67 against 0.57, 0.66 against 0.60
-    assert kept_bold[thick] < kept_random[thick] + 0.03, (kept_bold, kept_random)  # 0.49 against 0.50, 0.54 / 0.58
+    # 0.49 against 0.50, 0.54 against 0.58, and with the tests' one-thread kernels 0.53 against 0.48
+    assert abs(kept_bold[thick] - kept_random[thick]) < 0.07, (kept_bold, kept_random)
 
 
 @claim("fca70312", "The digits lean further right with every step")
