@@ -30,6 +30,8 @@ VALUES = {
     "33c89454": {"largest_share": "largest_share", "component_cosines": "component_cosines"},
     "70cdbfd3": {"tied_angle": "tied_angle", "off_identity": "off_identity"},
     "sol01-1": {"ratios_to_optimum": "[error / best for error, best in zip(ae_errors, optimum)]"},
+    "sol01-4": {"sgd_limit": "num_pixels / (2 * eigenvalues[0])", "sgd_step": "lr", "sgd_ratio": "loss / optimal_mse",
+                "sgd_angle": "sgd_angle", "adam_angle": "angle_log[-1]"},
     "83ea7f34": {"sigma2": "sigma2"},
     "711fdf5b": {"elbo_equals_log_lik": "bool(elbo_equals_log_lik)"},
     "0fe0fe30": {
@@ -174,3 +176,18 @@ def test_at_one_dimension_sigma2_is_near_the_uniform_s_entropy_match(values):
 def test_the_linear_autoencoder_reaches_the_eckart_young_optimum_at_every_d(values):
     ratios = np.array(values["ratios_to_optimum"])
     assert len(ratios) == 5 and np.all(np.abs(ratios - 1) < 0.01), ratios
+
+
+@claim("ex01-4-after", "about 75 on the\noffline subset: the step of 256 lies above it and diverged, "
+                       "64 lies below it and did not")
+def test_plain_gradient_descent_diverges_above_its_stability_limit(values):
+    if values.mnist == "subset":
+        assert 70 < values["sgd_limit"] < 80, values["sgd_limit"]
+    assert 64 < values["sgd_limit"] < 256, values["sgd_limit"]
+    assert values["sgd_step"] == 64
+
+
+@claim("ex01-4-after", "error came close to the optimum while the subspace was still further from $V_d$ than Adam's")
+def test_plain_gradient_descent_nears_the_optimum_error_before_the_subspace(values):
+    assert values["sgd_ratio"] < 1.05, values["sgd_ratio"]
+    assert values["sgd_angle"] > values["adam_angle"], (values["sgd_angle"], values["adam_angle"])

@@ -4,7 +4,11 @@ import numpy as np
 
 from tests.claims import Break, claim, only_as_on_a_cpu, trained_as_on_a_cpu
 
+_PSNR_AT_HALF = "{kind: float(psnr(x_eval, restore(MODEL, add_noise(x_eval, kind, 0.5, seed=TEST_NOISE_SEED)))) " \
+                "for kind in NOISE_KINDS}"
 VALUES = {
+    "sol03-1": {"specialist_psnr": _PSNR_AT_HALF.replace("MODEL", "specialist"),
+                "mixed_psnr": _PSNR_AT_HALF.replace("MODEL", "denoiser")},
     "19c6df92": {
         "same_as_helper": "bool(np.array_equal(ours, add_noise(digits, 'salt_and_pepper', 0.3, seed=7)))",
         "noisy_range": "(float(ours.min()), float(ours.max()))",
@@ -191,3 +195,23 @@ def test_longer_training_raises_the_line(values):
 @claim("3f22d3ff", "section 3 below measures gains of two or more")
 def test_the_denoisers_largest_gains_are_several_times(values):
     assert all(1.8 < gain < 15 for gain in values["top_gain"]["denoiser"]), values["top_gain"]  # to 12 with LONGER=4
+
+
+def _specialist_shortfall(values):
+    """How many dB the Gaussian-only denoiser of exercise 1 scored below the mixed one, per noise at 0.5."""
+    return {kind: values["mixed_psnr"][kind] - values["specialist_psnr"][kind] for kind in values["mixed_psnr"]}
+
+
+@claim("ex03-1-after", "about as good as the mixed model on its own Gaussian noise (within a\nfraction of a dB)")
+def test_the_specialist_is_about_as_good_on_its_own_noise(values):
+    assert abs(_specialist_shortfall(values)["gaussian"]) < 0.5, values["specialist_psnr"]  # -0.14, -0.04
+
+
+@claim("ex03-1-after", "a few tenths of a dB worse on\nsalt-and-pepper")
+def test_the_specialist_is_a_little_worse_on_salt_and_pepper(values):
+    assert 0.05 < _specialist_shortfall(values)["salt_and_pepper"] < 0.9, values["specialist_psnr"]  # 0.25, 0.29
+
+
+@claim("ex03-1-after", "about two to three dB worse on masking")
+def test_the_specialist_is_clearly_worse_on_masking(values):
+    assert 1.5 < _specialist_shortfall(values)["masking"] < 3.5, values["specialist_psnr"]  # 2.74, 2.61
