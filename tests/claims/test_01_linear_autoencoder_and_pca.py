@@ -187,7 +187,13 @@ def test_plain_gradient_descent_diverges_above_its_stability_limit(values):
     assert values["sgd_step"] == 64
 
 
-@claim("ex01-4-after", "error came close to the optimum while the subspace was still further from $V_d$ than Adam's")
+@claim("ex01-4-after", "error came within a per cent of the optimum, yet the subspace was further from $V_d$ "
+                       "than Adam's: in our\nruns by less than a degree on the subset, by tens of degrees on "
+                       "a full-size training set")
 def test_plain_gradient_descent_nears_the_optimum_error_before_the_subspace(values):
-    assert values["sgd_ratio"] < 1.05, values["sgd_ratio"]
+    assert values["sgd_ratio"] < 1.01, values["sgd_ratio"]  # 1.0013, 1.0031
     assert values["sgd_angle"] > values["adam_angle"], (values["sgd_angle"], values["adam_angle"])
+    if values.mnist == "subset":
+        assert values["sgd_angle"] - values["adam_angle"] < 1, values["sgd_angle"]  # 0.41 against 0.064
+    else:
+        assert values["sgd_angle"] - values["adam_angle"] >= 10, values["sgd_angle"]  # 61 against 0.012

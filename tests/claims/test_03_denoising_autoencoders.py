@@ -207,11 +207,11 @@ def test_the_specialist_is_about_as_good_on_its_own_noise(values):
     assert abs(_specialist_shortfall(values)["gaussian"]) < 0.5, values["specialist_psnr"]  # -0.14, -0.04
 
 
-@claim("ex03-1-after", "a few tenths of a dB worse on\nsalt-and-pepper")
+@claim("ex03-1-after", "a few tenths of a dB worse on salt-and-pepper")
 def test_the_specialist_is_a_little_worse_on_salt_and_pepper(values):
     assert 0.05 < _specialist_shortfall(values)["salt_and_pepper"] < 0.9, values["specialist_psnr"]  # 0.25, 0.29
 
 
-@claim("ex03-1-after", "about two to three dB worse on masking")
+@claim("ex03-1-after", "about two to three dB worse on\nmasking")
 def test_the_specialist_is_clearly_worse_on_masking(values):
     assert 1.5 < _specialist_shortfall(values)["masking"] < 3.5, values["specialist_psnr"]  # 2.74, 2.61
