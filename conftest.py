@@ -158,6 +158,8 @@ def pytest_terminal_summary(terminalreporter, config):
     terminalreporter.section("notebooks: time and peak memory against their budgets")
     for key in sorted(recorded):
         terminalreporter.write_line(budget.describe(recorded[key], calibration))
+    rounds = runs.calibration_rounds()
     terminalreporter.write_line(
-        f"calibration: {calibration:.2f} CPU s here, {budget.REFERENCE_CALIBRATION:.2f} on the reference machine; "
+        f"calibration: {calibration:.2f} CPU s here (the median of {len(rounds)} rounds, {min(rounds):.2f} to "
+        f"{max(rounds):.2f}), {budget.REFERENCE_CALIBRATION:.2f} on the reference machine; "
         f"budget {budget.CORES} x {budget.BUDGET_SECONDS} reference CPU s and {budget.BUDGET_BYTES / 1e9:.1f} GB")

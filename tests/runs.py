@@ -16,6 +16,7 @@ every run overrides those assignments of the notebook's parameters cell.
 import functools
 import os
 import statistics
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import nbformat
@@ -69,16 +70,24 @@ def in_background(key, job, *args):
     return _made[key]
 
 
+def _full_run_and_a_calibration_round(name):
+    run = _make(name, "full")
+    _time_rounds(1)
+    return run
+
+
 def start_full_runs(names):
-    """Queue the full-size runs of notebooks ``names`` in the background."""
+    """Queue the full-size runs of notebooks ``names`` in the background, each followed by a calibration round."""
     if not settings["reuse"]:
         for name in names:
-            in_background((name, "full"), _make, name, "full")
+            in_background((name, "full"), _full_run_and_a_calibration_round, name)
 
 
 def stop_background():
-    """Drop the queued jobs that have not started (the session ended early)."""
+    """Drop the queued jobs that have not started (the session ended early); stop the calibration's Python."""
     _background.shutdown(wait=False, cancel_futures=True)
+    if _calibration["calibrator"] is not None:
+        _calibration["calibrator"].close()
 
 
 def run_of(name, mnist):
@@ -101,14 +110,32 @@ def run_of(name, mnist):
     return _runs[key]
 
 
-_rounds = []  # the calibration's rounds timed in this session, in CPU seconds
+_calibration = {"rounds": [], "calibrator": None, "again": False}  # rounds in CPU seconds; its Python; timed again?
+_calibration_lock = threading.Lock()  # the foreground and the background time rounds
+
+
+def _time_rounds(count):
+    with _calibration_lock:
+        if _calibration["calibrator"] is None:
+            _calibration["calibrator"] = budget.Calibrator()
+        _calibration["rounds"].extend(_calibration["calibrator"].rounds(count))
 
 
 def calibration(*, again=False):
     """The calibration workload's CPU seconds: the median of its rounds timed in this session (tools/budget.py).
 
-    Timed at the first call; ``again=True`` times it once more (the budget tests do, after the notebooks ran).
+    ROUNDS rounds at the first call, one after each full-size run (in the background, beside nbval's kernel,
+    as the notebooks run), and ROUNDS more at the first call with ``again=True`` (the budget tests, after the
+    notebooks ran): the machine's speed drifts over minutes.
     """
-    if not _rounds or (again and len(_rounds) <= budget.ROUNDS):
-        _rounds.extend(budget.calibrate())
-    return statistics.median(_rounds)
+    if not _calibration["rounds"]:
+        _time_rounds(budget.ROUNDS)
+    if again and not _calibration["again"]:
+        _calibration["again"] = True
+        _time_rounds(budget.ROUNDS)
+    return statistics.median(_calibration["rounds"])
+
+
+def calibration_rounds():
+    """The calibration's rounds timed so far in this session, in CPU seconds, in the order they were timed."""
+    return list(_calibration["rounds"])

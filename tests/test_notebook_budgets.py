@@ -5,7 +5,7 @@ tools/standin_mnist.py (60,000 / 10,000 real digits, shifted and re-inked copies
 of the subset's) sits in a Keras cache of its own, where load_mnist finds it
 exactly as it finds a real download. The budget's rule is tools/budget.py's. These
 tests run after every notebook has run (conftest.py orders them last), so that the
-calibration is timed at the start and at the end of the notebooks' runs.
+calibration is timed at the start, between the notebooks' runs (tests/runs.py) and at the end.
 """
 
 import pytest

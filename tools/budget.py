@@ -1,12 +1,13 @@
 """Each notebook's budget, and the calibration that makes its time budget mean the same on any machine.
 
-    python -m tools.budget      time the calibration workload here (CPU seconds, median of 3 rounds)
+    python -m tools.budget      time the calibration workload here (CPU seconds, median of ROUNDS rounds)
 
 The rule, in two lines:
 
 * time: the kernel's CPU seconds, TensorFlow on one thread, times REFERENCE_CALIBRATION over the calibration
-  workload's CPU seconds (the median of its rounds timed at the start and at the end of the same test run),
-  are at most CORES x BUDGET_SECONDS (what runs in 120 s on both reference cores needs at most 240 on one);
+  workload's CPU seconds (the median of its rounds timed at the start of the same test run, between its
+  notebooks' runs and at the end), are at most CORES x BUDGET_SECONDS (what runs in 120 s on both reference
+  cores needs at most 240 on one);
 * memory: the kernel's peak resident memory (its VmHWM, from /proc) is below BUDGET_BYTES.
 
 CPU seconds, not wall seconds: a shared machine that is slow for a while because
@@ -19,7 +20,9 @@ with TensorFlow's two threads its CPU seconds spread by +-25% from one timing to
 the next here (threads spin while they wait for each other), on one thread by
 +-6%, idle or with another process busy. On these small models one thread is
 also faster than two: 02 on full-size MNIST took 81 s on one, 106 s on two.
-Wall time is reported beside it; memory is not scaled.
+Wall time is reported beside it; memory is not scaled. This machine's speed drifts over minutes (the
+calibration ranged from 1.95 to 3.34 CPU s here in one day), so a test run times rounds between its notebooks
+too (``Calibrator``, tests/runs.py), not only before and after them.
 """
 
 import json
@@ -48,7 +51,8 @@ def _cpu_seconds():
 
 
 def workload():
-    """CPU and wall seconds of one round of the workload on one thread, medians over ROUNDS (after a warm-up)."""
+    """The workload, on one thread, ready to time: a function that runs one round and returns its CPU and wall
+    seconds (the first round, tracing and first-touch costs that are not speed, has run already)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before TensorFlow is imported
     import tensorflow as tf
 
@@ -80,16 +84,43 @@ def workload():
         conv.fit(images, images, batch_size=64, epochs=2, verbose=0)  # 128 steps
         return _cpu_seconds() - cpu, time.perf_counter() - wall
 
-    one_round()  # tracing and first-touch costs, which are not speed
-    rounds = [one_round() for _ in range(ROUNDS)]
+    one_round()
+    return one_round
+
+
+def _timed(one_round, count):
+    rounds = [one_round() for _ in range(count)]
     return {"cpu": [cpu for cpu, _ in rounds], "wall": [wall for _, wall in rounds]}
 
 
 def calibrate():
-    """The CPU seconds of each round of the workload, timed now in a fresh Python."""
+    """The CPU seconds of each of ROUNDS rounds of the workload, timed now in a fresh Python."""
     result = subprocess.run([sys.executable, "-m", "tools.budget", "--json"], cwd=ROOT, capture_output=True,
                             text=True, check=True)
     return json.loads(result.stdout)["cpu"]
+
+
+class Calibrator:
+    """The workload in a Python of its own that stays up, so that a test run can time a round at any moment
+    for the price of the round (TensorFlow is imported and the models traced once)."""
+
+    def __init__(self):
+        self.process = subprocess.Popen([sys.executable, "-m", "tools.budget", "--serve"], cwd=ROOT, text=True,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+
+    def rounds(self, count):
+        """The CPU seconds of each of ``count`` rounds, timed now."""
+        self.process.stdin.write(f"{count}\n")
+        self.process.stdin.flush()
+        for line in self.process.stdout:
+            if line.startswith('{"cpu"'):
+                return json.loads(line)["cpu"]
+        raise RuntimeError(f"the calibration's Python stopped (exit code {self.process.wait()}); "
+                           "python -m tools.budget shows why")
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=60)
 
 
 def reference_seconds(cpu_seconds, calibration):
@@ -117,7 +148,12 @@ def describe(run, calibration):
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
-    figures = workload()
+    one_round = workload()
+    if "--serve" in argv:  # for Calibrator: each line read is a number of rounds to time, answered in JSON
+        for line in sys.stdin:
+            print(json.dumps(_timed(one_round, int(line))), flush=True)
+        return
+    figures = _timed(one_round, ROUNDS)
     if "--json" in argv:
         print(json.dumps(figures))
     else:

@@ -25,6 +25,7 @@ import ast
 import copy
 import functools
 import importlib
+import re
 from dataclasses import dataclass
 
 import nbformat
@@ -101,6 +102,9 @@ def exports_of(name):
     return exports
 
 
+NEXT_EXERCISE = re.compile(r"^\*\*\d+\. ", re.MULTILINE)  # "**3. A mixture prior.**" starts exercise 3
+
+
 @functools.cache
 def solution_verdicts(name):
     """{last solution cell of an exercise: {"verdict NN.k": what the exercise's check says of the solution}}."""
@@ -109,7 +113,9 @@ def solution_verdicts(name):
     exercise = None
     for cell in notebook.cells:
         tags = cell.metadata.get("tags", []) if cell.cell_type == "code" else []
-        if EXERCISE_TAG in tags:
+        if cell.cell_type == "markdown" and NEXT_EXERCISE.search(cell.source):
+            exercise = None  # a solution after this is the next exercise's
+        elif EXERCISE_TAG in tags:
             for call in ast.walk(ast.parse(cell.source)):
                 if (isinstance(call, ast.Call) and getattr(call.func, "id", None) == "check" and call.args
                         and isinstance(call.args[0], ast.Constant)):

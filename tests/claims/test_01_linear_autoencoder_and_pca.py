@@ -206,3 +206,27 @@ def test_the_gap_at_the_cut_is_narrower_on_full_mnist(values):
         assert gap > 0.13, gap  # 0.142
     else:
         assert gap < 0.065, gap  # 0.056 on the stand-in's first 5,000 digits
+
+
+# Exercise 2's solution: raw digits, with and without biases.
+VALUES["sol01-2"] = {"raw_optimum_ratio": "float(raw_optimum / optimal_mse)", "raw_angle": "float(raw_angle)",
+                     "mean_length_squared": "float(np.sum(mean_image ** 2))", "lambda_1": "float(eigenvalues[0])",
+                     "angle_to_target": "{key: float(value) for key, value in angle_to_target.items()}"}
+
+
+@claim("ex01-2-after", "That costs a little error\nand gives a different subspace")
+def test_without_biases_the_best_answer_costs_a_little_error_and_moves_the_subspace(values):
+    assert 1 < values["raw_optimum_ratio"] < 1.02, values["raw_optimum_ratio"]
+    assert values["raw_angle"] > 5, values["raw_angle"]
+
+
+@claim("ex01-2-after", "its squared length is several times the largest variance around it")
+def test_the_mean_image_outweighs_the_largest_variance(values):
+    assert 3 < values["mean_length_squared"] / values["lambda_1"] < 20, (values["mean_length_squared"],
+                                                                         values["lambda_1"])
+
+
+@claim("ex01-2-after", "expect the directions that matter to converge more slowly than on centred\ndigits")
+def test_on_raw_digits_the_subspace_converges_more_slowly(values):
+    centred = values["angle_log"][-1]
+    assert min(values["angle_to_target"].values()) > 10 * centred, (values["angle_to_target"], centred)

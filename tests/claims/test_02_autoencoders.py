@@ -155,3 +155,27 @@ def test_most_gap_points_decode_to_a_digit_the_judge_reads(values):
     readable, in_gap = values["readable"], values["in_gap"]
     assert readable[in_gap].mean() > 0.5, readable[in_gap].mean()
     assert readable[in_gap].mean() > readable[~in_gap].mean(), "the blends should be near the codes"
+
+
+# The solutions of the three exercises (code cells tagged "solution").
+VALUES["sol02-1"] = {"mse_3d": "float(mse_3d)", "mse_2d": "float(mse_2d)"}
+VALUES["sol02-2"] = {"deep_parameters": "deep_autoencoder.count_params()",
+                     "shallow_parameters": "dense_autoencoder.count_params()"}
+VALUES["sol02-3"] = {"by_count": "by_count"}
+
+
+@claim("ex02-1-after", "so the\nthird lowers the error by a good share (in our runs by 9 to 15 per cent)")
+def test_a_third_latent_number_lowers_the_error_by_a_good_share(values):
+    assert 0.06 < 1 - values["mse_3d"] / values["mse_2d"] < 0.2, (values["mse_3d"], values["mse_2d"])  # 0.15, 0.09
+
+
+@claim("ex02-2-after", "The deeper model has about 2.7 times the parameters")
+def test_the_deeper_model_has_about_2_7_times_the_parameters(values):
+    assert round(values["deep_parameters"] / values["shallow_parameters"], 1) == 2.7, values
+
+
+@claim("ex02-3-after", "See how steeply both curves climb with the first labels")
+def test_both_accuracies_climb_with_the_first_labels(values):
+    by_count = values["by_count"]  # rows: 1, 3, 10, 30, 100 labels per class; columns: frozen encoder, raw pixels
+    assert np.all(by_count[2] > by_count[0] + 0.15), by_count
+    assert np.all(by_count[-1] >= by_count[2]), by_count

@@ -119,3 +119,21 @@ def test_a_gaussian_decoder_is_squared_error_with_beta_two_sigma_squared(values)
 @claim("44c03dcc", "every dimension collapses")
 def test_a_decoder_with_sigma_twenty_collapses_every_dimension(values):
     assert np.all(values["vague_kl_dims"] < 0.1), values["vague_kl_dims"]
+
+
+# Exercise 3's solution: the plain 20-D model trained for four times the steps.
+VALUES["sol06-3"] = {"collapsed_1x": "int(np.sum(kl_dims < COLLAPSED_BELOW))", "burda_1x": "int(burda_count)",
+                     "collapsed_4x": "int(np.sum(kl_dims_4x < COLLAPSED_BELOW))", "burda_4x": "int(burda_count_4x)",
+                     "elbo_1x": "big['elbo'].elbo", "elbo_4x": "elbo_4x.elbo"}
+
+
+@claim("ex06-3-after", "In our runs the number of collapsed dimensions did not change, Burda's count fell to the KL's")
+def test_longer_training_keeps_the_collapsed_dimensions_and_brings_burdas_count_to_the_kls(values):
+    assert abs(values["collapsed_4x"] - values["collapsed_1x"]) <= 1, values  # 10 and 10; 7 and 7
+    used_1x, used_4x = 20 - values["collapsed_1x"], 20 - values["collapsed_4x"]
+    assert abs(values["burda_4x"] - used_4x) <= 1 < abs(values["burda_1x"] - used_1x), values  # 20 -> 10; 20 -> 13
+
+
+@claim("ex06-3-after", "and the held-out ELBO rose by several nats")
+def test_longer_training_raises_the_held_out_elbo(values):
+    assert values["elbo_4x"] - values["elbo_1x"] > 3, values  # 7 and 14 nats

@@ -55,3 +55,35 @@ def test_tfp_and_vaecourse_agree(values):
     assert abs(values["log_px_tfp"].mean() - values["log_px_course"]) < 0.5
     assert values["log_px_tfp"].mean() > -175
     assert values["elbo_course"] > -180
+
+
+# The solutions of exercises 1 and 3 (code cells tagged "solution").
+VALUES["sol07-1"] = {"gap_full": "float(np.mean(log_px_full - elbo_full))",
+                     "gap_diagonal": "float(np.mean(log_px_tfp - elbo_tfp))"}
+VALUES["sol07-3"] = {"component_means": "mixture.components_distribution.mean().numpy()",
+                     "codes_m": "codes_m", "labels_m": "np.asarray(mnist.y_test)",
+                     "log_prior_mixture": "float(tf.reduce_mean(mixture.log_prob(codes_m)))",
+                     "log_prior_standard": "float(tf.reduce_mean(tfd.MultivariateNormalDiag(tf.zeros(2))"
+                                           ".log_prob(codes_m)))"}
+
+
+@claim("ex07-1-after", "but do not expect much")
+def test_a_full_covariance_narrows_the_gap_by_little(values):
+    assert values["gap_full"] > 0 and values["gap_diagonal"] > 0
+    assert values["gap_diagonal"] - values["gap_full"] < 2.0, (values["gap_diagonal"], values["gap_full"])
+
+
+@claim("ex07-3-after", "some clusters getting one of their own")
+def test_some_classes_get_a_component_of_their_own(values):
+    codes, labels, means = values["codes_m"], values["labels_m"], values["component_means"]
+    centres = np.array([np.median(codes[labels == digit], axis=0) for digit in range(10)])
+    distances = np.linalg.norm(means[:, None, :] - centres[None, :, :], axis=-1)  # component x class
+    nearest = distances.argmin(axis=1)
+    owned = {int(nearest[k]) for k in range(len(means)) if distances[k, nearest[k]] < 0.75}
+    assert len(owned) >= 3, (owned, distances.min(axis=1).round(2))
+
+
+@claim("ex07-3-after", "and so put its mass where the codes are")
+def test_the_mixture_prior_is_denser_where_the_codes_are(values):
+    assert values["log_prior_mixture"] > values["log_prior_standard"], (
+        values["log_prior_mixture"], values["log_prior_standard"])

@@ -8,6 +8,14 @@ from tests.claims import Break, claim
 
 VALUES = {
     "sol08-1": {"classifier_accuracy": "float(np.mean(predicted == mnist.y_test[:1000]))"},
+    "sol08-2": {"thick_ink": "[float(attributes.ink(row).mean()) for row in thick_rows]",
+                "thick_blur": "float(np.mean(4 * np.concatenate(thick_rows) * (1 - np.concatenate(thick_rows))))",
+                "plain_blur": "float(np.mean(4 * (v := np.asarray(pixel_means(vae_decoder, vae_decoder(z_draws)))) "
+                              "* (1 - v)))",
+                "labelled_blur": "float(np.mean(4 * grid_images * (1 - grid_images)))",
+                "thick_read": "[reader.read(row).tolist() for row in thick_rows]"},
+    "sol08-3": {"elbo8": "elbo8.elbo", "reconstruction8": "elbo8.reconstruction", "kl8": "elbo8.kl",
+                "reconstruction2": "cvae_elbo.reconstruction", "kl2": "cvae_elbo.kl", "knn8": "float(knn8)"},
     "sol08-4": {"completion_spread": "float(completions.std(axis=1).mean())",
                 "half_code_kl": "float(np.mean(kl_to_standard_normal(z_mean, z_log_var)))"},
     "d615090b": {"cvae_elbo": "cvae_elbo.elbo"},
@@ -90,3 +98,28 @@ def _explained_by_z(values, grid_z):
     design = np.column_stack([grid_z, np.ones(len(grid_z))])
     residual = values - design @ np.linalg.lstsq(design, values, rcond=None)[0]
     return 1 - residual.var() / values.var()
+
+
+@claim("ex08-2-after", "while the strokes get bolder from the top row to the bottom one")
+def test_a_thickness_label_sets_the_ink(values):
+    thinnest, middle, thickest = values["thick_ink"]
+    assert 1.1 * thinnest < middle and 1.1 * middle < thickest, values["thick_ink"]
+
+
+@claim("ex08-2-after", "expect the digits to be about as blurry as a plain VAE's, and blurrier than the")
+def test_without_the_class_the_digits_are_as_blurry_as_a_plain_vaes(values):
+    # blur: the mean of 4 p (1 - p) over the pixel means, 0 for black and white, 1 for all grey
+    assert 0.8 < values["thick_blur"] / values["plain_blur"] < 1.25, (values["thick_blur"], values["plain_blur"])
+    assert values["thick_blur"] > 1.1 * values["labelled_blur"], (values["thick_blur"], values["labelled_blur"])
+
+
+@claim("ex08-3-after", "Expect the held-out conditional ELBO to rise: the\nreconstruction term can gain more than "
+                       "the larger KL costs")
+def test_eight_latent_numbers_raise_the_conditional_elbo(values):
+    assert values["kl8"] > values["kl2"], (values["kl8"], values["kl2"])
+    assert values["reconstruction8"] - values["reconstruction2"] > values["kl8"] - values["kl2"], values
+
+
+@claim("ex08-3-after", "(in our runs it did, clearly)")
+def test_the_probe_reads_more_class_from_eight_numbers(values):
+    assert values["knn8"] > values["cvae_knn"] + 0.1, (values["knn8"], values["cvae_knn"])
