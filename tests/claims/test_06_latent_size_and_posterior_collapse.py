@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from tests import runs
 from tests.claims import Break, claim, only_as_on_a_cpu
 
 VALUES = {
@@ -37,11 +38,14 @@ def test_the_bounds_rise_with_the_latent_size_then_flatten(values):
     assert all(size["iwae"] > size["elbo"] for size in sizes.values())
 
 
-@claim("8ea9c3b3", "both bounds move by a few nats at most (up to about four in\n  our runs)")
+@claim("8ea9c3b3", "by a few nats at most, up or down (under two in the runs printed here, up to about four "
+                   "with another seed\n  or longer training)")
 def test_from_10_to_20_dimensions_neither_bound_moves_much(values):
     sizes = values["sizes"]
     moves = [sizes[20][bound] - sizes[10][bound] for bound in ("elbo", "iwae")]
-    assert all(abs(move) < 5 for move in moves), moves  # -1.4/-0.9 subset, +1.1 full, +2.8 SEED 1, +4.3 LONGER 4
+    assert all(abs(move) < 5 for move in moves), moves  # -1.5/-1.0 subset, +0.1/+1.5 full, +2.8 SEED 1, +4.3 LONGER 4
+    if not runs.parameters():  # "the runs printed here"
+        assert all(abs(move) < 2 for move in moves), moves
 
 
 @claim("774b7afe", "the largest model leaves the most of its dimensions\ncollapsed")
@@ -51,10 +55,10 @@ def test_the_largest_model_leaves_dimensions_collapsed_and_the_small_ones_none(v
     assert _collapsed(sizes[20]["kl_dims"], threshold) > max(_collapsed(sizes[10]["kl_dims"], threshold), 0)
 
 
-@claim("774b7afe", "From 10 to 20 dimensions the KL column\ngrows far less than from 5 to 10")
+@claim("774b7afe", "From 10 to 20 dimensions the KL column\nchanges far less than from 5 to 10 (it can even fall)")
 def test_the_ten_extra_dimensions_add_little_kl(values):
     kl = {d: size["kl"] for d, size in values["sizes"].items()}
-    assert kl[20] - kl[10] < (kl[10] - kl[5]) / 2, kl  # +0.8 against +4.5, +1.9 against +6.3 on the CPU
+    assert abs(kl[20] - kl[10]) < (kl[10] - kl[5]) / 2, kl  # +0.8 against +4.5, +1.9 against +6.3 on the CPU
 
 
 @claim("774b7afe", "with two dimensions the judge reads the fewest of them as a digit")
