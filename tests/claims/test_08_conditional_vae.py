@@ -10,10 +10,7 @@ VALUES = {
     "sol08-1": {"classifier_accuracy": "float(np.mean(predicted == mnist.y_test[:1000]))"},
     "sol08-2": {"thick_ink": "[float(attributes.ink(row).mean()) for row in thick_rows]",
                 "thick_blur": "float(np.mean(4 * np.concatenate(thick_rows) * (1 - np.concatenate(thick_rows))))",
-                "plain_blur": "float(np.mean(4 * (v := np.asarray(pixel_means(vae_decoder, vae_decoder(z_draws)))) "
-                              "* (1 - v)))",
-                "labelled_blur": "float(np.mean(4 * grid_images * (1 - grid_images)))",
-                "thick_read": "[reader.read(row).tolist() for row in thick_rows]"},
+                "labelled_blur": "float(np.mean(4 * grid_images * (1 - grid_images)))"},
     "sol08-3": {"elbo8": "elbo8.elbo", "reconstruction8": "elbo8.reconstruction", "kl8": "elbo8.kl",
                 "reconstruction2": "cvae_elbo.reconstruction", "kl2": "cvae_elbo.kl", "knn8": "float(knn8)"},
     "sol08-4": {"completion_spread": "float(completions.std(axis=1).mean())",
@@ -100,16 +97,15 @@ def _explained_by_z(values, grid_z):
     return 1 - residual.var() / values.var()
 
 
-@claim("ex08-2-after", "while the strokes get bolder from the top row to the bottom one")
+@claim("ex08-2-after", "rises from the thin label to the thick one")
 def test_a_thickness_label_sets_the_ink(values):
     thinnest, middle, thickest = values["thick_ink"]
     assert 1.1 * thinnest < middle and 1.1 * middle < thickest, values["thick_ink"]
 
 
-@claim("ex08-2-after", "expect the digits to be about as blurry as a plain VAE's, and blurrier than the")
-def test_without_the_class_the_digits_are_as_blurry_as_a_plain_vaes(values):
+@claim("ex08-2-after", "expect the digits to be blurrier than the class-conditioned digits above")
+def test_without_the_class_the_digits_are_blurrier(values):
     # blur: the mean of 4 p (1 - p) over the pixel means, 0 for black and white, 1 for all grey
-    assert 0.8 < values["thick_blur"] / values["plain_blur"] < 1.25, (values["thick_blur"], values["plain_blur"])
     assert values["thick_blur"] > 1.1 * values["labelled_blur"], (values["thick_blur"], values["labelled_blur"])
 
 
