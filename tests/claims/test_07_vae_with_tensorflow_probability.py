@@ -74,10 +74,10 @@ def test_a_full_covariance_narrows_the_gap_by_little(values):
     assert values["gap_diagonal"] - values["gap_full"] < 2.0, (values["gap_diagonal"], values["gap_full"])
 
 
-@claim("ex07-3-after", "training moved the components from the random places they started at")
+@claim("ex07-3-after", "in our runs the components moved about three quarters of a unit from their random starts")
 def test_training_moves_the_mixture_components(values):
     moved = np.linalg.norm(values["component_means"] - values["initial_means"], axis=1)
-    assert np.median(moved) > 0.3, moved.round(2)  # 0.73 on the subset; frozen components (a break) fail it
+    assert 0.5 < np.median(moved) < 1.0, moved.round(2)  # 0.73 and 0.79; frozen components (a break) fail it
 
 
 @claim("ex07-3-after", "some clusters of the latent map get a component of their\nown")
@@ -90,7 +90,7 @@ def test_some_classes_get_a_component_of_their_own(values):
     assert len(owned) >= 3, (owned, distances.min(axis=1).round(2))
 
 
-@claim("ex07-3-after", "together they put the prior's\nmass where the codes are")
+@claim("ex07-3-after", "Together they\nput the prior's mass where the codes are")
 def test_the_mixture_prior_is_denser_where_the_codes_are(values):
     assert values["log_prior_mixture"] > values["log_prior_standard"], (
         values["log_prior_mixture"], values["log_prior_standard"])
