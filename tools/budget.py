@@ -93,13 +93,6 @@ def _timed(one_round, count):
     return {"cpu": [cpu for cpu, _ in rounds], "wall": [wall for _, wall in rounds]}
 
 
-def calibrate():
-    """The CPU seconds of each of ROUNDS rounds of the workload, timed now in a fresh Python."""
-    result = subprocess.run([sys.executable, "-m", "tools.budget", "--json"], cwd=ROOT, capture_output=True,
-                            text=True, check=True)
-    return json.loads(result.stdout)["cpu"]
-
-
 class Calibrator:
     """The workload in a Python of its own that stays up, so that a test run can time a round at any moment
     for the price of the round (TensorFlow is imported and the models traced once)."""
@@ -121,6 +114,15 @@ class Calibrator:
     def close(self):
         self.process.stdin.close()
         self.process.wait(timeout=60)
+
+
+def calibrate():
+    """The CPU seconds of each of ROUNDS rounds of the workload, timed now in a fresh Python."""
+    calibrator = Calibrator()
+    try:
+        return calibrator.rounds(ROUNDS)
+    finally:
+        calibrator.close()
 
 
 def reference_seconds(cpu_seconds, calibration):
@@ -154,13 +156,10 @@ def main(argv=None):
             print(json.dumps(_timed(one_round, int(line))), flush=True)
         return
     figures = _timed(one_round, ROUNDS)
-    if "--json" in argv:
-        print(json.dumps(figures))
-    else:
-        cpu = statistics.median(figures["cpu"])
-        print(f"calibration: {cpu:.2f} CPU s here ({statistics.median(figures['wall']):.2f} s of wall time), "
-              f"{REFERENCE_CALIBRATION:.2f} CPU s on the reference machine: {cpu / REFERENCE_CALIBRATION:.2f} "
-              "times its time")
+    cpu = statistics.median(figures["cpu"])
+    print(f"calibration: {cpu:.2f} CPU s here ({statistics.median(figures['wall']):.2f} s of wall time), "
+          f"{REFERENCE_CALIBRATION:.2f} CPU s on the reference machine: {cpu / REFERENCE_CALIBRATION:.2f} "
+          "times its time")
 
 
 if __name__ == "__main__":
