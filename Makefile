@@ -21,13 +21,15 @@ INSTALLED := $(VENV)/.installed
 install: $(INSTALLED)
 
 # The tested versions (constraints.txt, the lock) and JupyterLab set up as on Binder (binder/configure).
-# uv installs them (11 s here with its cache warm; pip took about 2 minutes).
-# Reinstall whenever the dependencies change.
+# uv installs them (11 s here with its cache warm; pip took about 2 minutes) and, as pip would, compiles their
+# bytecode: where PYTHONDONTWRITEBYTECODE is set (it is on the machines this project's CI runs on) nothing else writes it, and
+# every kernel would compile TensorFlow's 1,800 modules again (12 CPU s per import of the course's libraries, 4.5
+# with bytecode). Reinstall whenever the dependencies change.
 $(INSTALLED): pyproject.toml constraints.txt binder/configure
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is needed; install it and run make again."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c constraints.txt uv
-	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -c constraints.txt -e ".[test]"
+	$(BIN)/python -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt -e ".[test]"
 	binder/configure $(VENV)
 	touch $@
 
