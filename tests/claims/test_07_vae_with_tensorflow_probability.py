@@ -44,7 +44,7 @@ def test_generated_means_are_probabilities_and_draws_are_binary(values):
     assert np.all((draws == 0) | (draws == 1))
 
 
-@claim("ef8aa0fd", "so the importance-sampled estimate never falls below the ELBO")
+@claim("ef8aa0fd", "so the importance-sampled estimate never falls below the Monte-Carlo ELBO of the same samples")
 def test_the_importance_sampled_estimate_is_above_the_elbo(values):
     assert np.all(values["log_px_tfp"] >= values["elbo_tfp"])
     assert values["log_px_tfp"].mean() > values["elbo_course"]
