@@ -22,9 +22,9 @@ install: $(INSTALLED)
 
 # The tested versions (constraints.txt, the lock) and JupyterLab set up as on Binder (binder/configure).
 # uv installs them (11 s here with its cache warm; pip took about 2 minutes) and, as pip would, compiles their
-# bytecode: where PYTHONDONTWRITEBYTECODE is set (it is on the machines this project's CI runs on) nothing else writes it, and
-# every kernel would compile TensorFlow's 1,800 modules again (12 CPU s per import of the course's libraries, 4.5
-# with bytecode). Reinstall whenever the dependencies change.
+# bytecode: where PYTHONDONTWRITEBYTECODE is set (it is on the machines this project's CI runs on), nothing
+# else writes it, and every kernel would compile TensorFlow's 1,800 modules again (12 CPU s per import of the
+# course's libraries, 4.5 with bytecode). Reinstall whenever the dependencies change.
 $(INSTALLED): pyproject.toml constraints.txt binder/configure
 	@test -n "$(PYTHON)" || { echo "Python >= 3.11 is needed; install it and run make again."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
